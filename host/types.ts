@@ -1,0 +1,178 @@
+// The decision core's input and output, as the host sees them (contract v1 plus documented
+// extensions). The core (assembly/) writes exactly these shapes; the host never re-decides them.
+// 64-bit quantities that may exceed 2^53 (rlimits, cgroup values) travel as decimal strings so
+// that JSON.parse in any language keeps them exact.
+
+/** Input 1 of decide(): what the host measured on this machine. */
+export interface Facts {
+  euid: number;
+  egid: number;
+  env: { USER?: string; XDG_RUNTIME_DIR?: string };
+  /** raw text of /proc/self/uid_map and gid_map */
+  uidMap: string;
+  gidMap: string;
+  flags: { rootless: 'auto' | 'true' | 'false'; systemdCgroup: boolean; root: string | null };
+  systemdOwnerUid: number | null;
+  cgroup: { mode: 'v1' | 'v2' | 'hybrid' | 'none'; writable: boolean };
+  idmapHelpers: { newuidmap: boolean; newgidmap: boolean };
+  subuid: IdRange[];
+  subgid: IdRange[];
+  criu: { available: boolean };
+  command: string;
+  /** extension: the container id, for the default cgroup path ("/" + id, as runc) */
+  containerId?: string;
+}
+
+export interface IdRange { start: number; count: number }
+
+export interface Problem {
+  /** stable code from the contract, e.g. "mount.unmapped-id" */
+  code: string;
+  /** RFC 6901 JSON Pointer into config.json, or "/facts/..." */
+  path: string;
+  message: string;
+}
+
+export interface Decision<T> { value: T; reason: string }
+
+export interface Decisions {
+  /** extension: uidMap is not the full identity map */
+  inUserNamespace: Decision<boolean>;
+  rootlessEuid: Decision<boolean>;
+  honorXdgRuntimeDir: Decision<boolean>;
+  stateRoot: Decision<string>;
+  rootlessCgroups: Decision<boolean>;
+  cgroupManager: Decision<'fs' | 'rootless-fs' | 'systemd' | 'none'>;
+  cgroupFeatures: Decision<boolean>;
+  psSource: Decision<'cgroup' | 'procfs'>;
+  checkpointRestore: Decision<boolean>;
+  setgroups: Decision<'allow' | 'deny'>;
+  idmapWriter: Decision<'direct' | 'newidmap' | 'none'>;
+  additionalGids: Decision<boolean>;
+}
+
+/** Output of decide(). Keys appear in this order in the bytes. */
+export interface Result {
+  abi: 1;
+  ok: boolean;
+  errors: Problem[];
+  warnings: Problem[];
+  /** null only when the facts themselves could not be read */
+  decisions: Decisions | null;
+  /** null when !ok, or when no config was given (specLen 0: commands that need no spec) */
+  plan: Plan | null;
+}
+
+/** The normalized spec the host executes, in the order it executes it. */
+export interface Plan {
+  ociVersion: string;
+  /** root.path as written (relative paths are relative to the bundle) and root.readonly */
+  root: { path: string; readonly: boolean };
+  hostname: string | null;
+  domainname: string | null;
+  /** namespaces in the order to create/join them: user first, then ipc, uts, net, pid, mount, cgroup, time */
+  namespaces: PlanNamespace[];
+  /** OR of the clone flags of the namespaces to create (those with path null) */
+  cloneFlags: number;
+  /** true when the plan creates a new user namespace (then uidMap/gidMap are written) */
+  newUserNamespace: boolean;
+  /** lines for /proc/PID/uid_map and gid_map ("containerID hostID size\n" each); "" when none */
+  uidMap: string;
+  gidMap: string;
+  mounts: PlanMount[];
+  /** MS_* propagation flags for "/" (rootfsPropagation; default MS_SLAVE|MS_REC as runc), 0 = leave */
+  rootfsPropagation: number;
+  /** devices to create in /dev: runc's defaults (null, zero, full, random, urandom, tty) merged with linux.devices */
+  devices: PlanDevice[];
+  process: PlanProcess | null;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  sysctl: { key: string; value: string }[];
+  cgroup: PlanCgroup;
+  /** passed through validated, for later stages */
+  hooks: PlanHooks;
+  seccomp: unknown | null;
+  personality: { domain: number; flags: string[] } | null;
+  timeOffsets: { monotonic?: { secs: number; nanosecs: number }; boottime?: { secs: number; nanosecs: number } } | null;
+  annotations: { key: string; value: string }[];
+}
+
+export interface PlanNamespace {
+  type: 'user' | 'ipc' | 'uts' | 'network' | 'pid' | 'mount' | 'cgroup' | 'time';
+  /** CLONE_NEW* value */
+  flag: number;
+  /** join this path instead of creating */
+  path: string | null;
+}
+
+export interface PlanMount {
+  destination: string;
+  source: string;
+  type: string;
+  /** MS_* flags for mount(2), without propagation bits; MS_BIND|MS_REC for rbind */
+  flags: number;
+  /** MS_* flags to clear (from "rw", "suid", ... over defaults), informational for remounts */
+  clearFlags: number;
+  /** propagation changes to apply after the mount, in order, each MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, optionally |MS_REC */
+  propagation: number[];
+  /** MOUNT_ATTR_* to set / clear recursively with mount_setattr(AT_RECURSIVE) (rro, rnosuid, ...) */
+  attrSet: number;
+  attrClr: number;
+  /** options that are not flags, comma-joined, as the data argument */
+  data: string;
+  /** index of this mount in config.json's mounts, for error paths */
+  index: number;
+}
+
+export interface PlanDevice {
+  path: string;
+  type: 'c' | 'b' | 'u' | 'p';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface PlanProcess {
+  terminal: boolean;
+  consoleSize: { height: number; width: number } | null;
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  umask: number | null;
+  additionalGids: number[];
+  noNewPrivileges: boolean;
+  oomScoreAdj: number | null;
+  apparmorProfile: string;
+  selinuxLabel: string;
+  /** capability bit sets (bit n = capability number n); unknown names give a warning and are dropped, as runc */
+  capabilities: { bounding: number; effective: number; inheritable: number; permitted: number; ambient: number };
+  /** RLIMIT_* number, with soft/hard as decimal strings (u64) */
+  rlimits: { type: string; resource: number; soft: string; hard: string }[];
+}
+
+export interface PlanCgroup {
+  /** cgroupsPath, or "/" + containerId when absent */
+  path: string;
+  /** the path was relative: it is under the runtime's own cgroup */
+  relative: boolean;
+  /**
+   * Files to write, in order, for the fact's cgroup mode. v1 and hybrid: controller is the v1
+   * controller directory ("memory", "cpu", "pids", "devices", "blkio", "cpuset", "hugetlb", ...);
+   * v2: controller is "" and file is the unified file ("memory.max", "cpu.max", "pids.max", ...).
+   */
+  writes: { controller: string; file: string; value: string }[];
+}
+
+export interface PlanHook { path: string; args: string[]; env: string[]; timeout: number | null }
+export interface PlanHooks {
+  prestart: PlanHook[];
+  createRuntime: PlanHook[];
+  createContainer: PlanHook[];
+  startContainer: PlanHook[];
+  poststart: PlanHook[];
+  poststop: PlanHook[];
+}
