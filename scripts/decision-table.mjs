@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Prints README's "environment → decisions" table in Markdown, from the environment vectors
+// (test/vectors/env-*.json). The vectors are checked against the core by test/conformance.test.ts,
+// so the table shows what the core decides, and nobody types it by hand.
+// Only names and expectations are needed here, so the JSON is read directly (no bytes, no fixtures).
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = join(new URL('..', import.meta.url).pathname, 'test', 'vectors');
+const COLUMNS = [
+  'inUserNamespace', 'rootlessEuid', 'honorXdgRuntimeDir', 'stateRoot', 'rootlessCgroups', 'cgroupManager',
+  'cgroupFeatures', 'psSource', 'checkpointRestore', 'setgroups', 'idmapWriter', 'additionalGids',
+];
+const SPEC = { 'fixture:default': '`runc spec`', 'fixture:rootless': '`runc spec --rootless`' };
+
+const cell = (s) => String(s).replace(/\|/g, '\\|');
+const rows = [];
+for (const file of readdirSync(dir).filter((f) => /^env-.*\.json$/.test(f)).sort()) {
+  for (const v of JSON.parse(readFileSync(join(dir, file), 'utf8'))) {
+    const decisions = v.expect.decisions ?? {};
+    const missing = COLUMNS.filter((c) => !(c in decisions));
+    if (missing.length) throw new Error(`${file}: "${v.name}" does not list ${missing.join(', ')}`);
+    // The vector name reads "environment: spec (...)"; the spec gets its own column.
+    const env = v.name.split(':')[0];
+    const errors = v.expect.errors.map((e) => '`' + e.code + '`').join(', ') || 'ok';
+    rows.push([env, SPEC[v.config] ?? '(custom)', ...COLUMNS.map((c) => '`' + JSON.stringify(decisions[c]).replace(/^"|"$/g, '') + '`'), errors]);
+  }
+}
+const header = ['environment', 'spec', ...COLUMNS, 'result'];
+console.log(`| ${header.join(' | ')} |`);
+console.log(`| ${header.map(() => '---').join(' | ')} |`);
+for (const r of rows) console.log(`| ${r.map(cell).join(' | ')} |`);
