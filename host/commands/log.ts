@@ -1,0 +1,42 @@
+// runc's --log, --log-format and --debug: errors always reach stderr as one line; the log file,
+// when given, gets every entry in text or JSON (logrus's shapes, which tools already parse).
+import { appendFileSync } from 'node:fs';
+
+export type Level = 'debug' | 'warning' | 'error';
+
+export interface LogOptions { log?: string; logFormat: 'text' | 'json'; debug: boolean }
+
+export class Logger {
+  constructor(private readonly o: LogOptions) {}
+
+  debug(msg: string): void {
+    if (this.o.debug) this.entry('debug', msg);
+  }
+
+  warn(msg: string): void {
+    this.entry('warning', msg);
+  }
+
+  /** the error's one line: stderr always, the log file too */
+  error(line: string): void {
+    process.stderr.write(`${line}\n`);
+    if (this.o.log) this.toFile('error', line);
+  }
+
+  private entry(level: Level, msg: string): void {
+    if (this.o.log) this.toFile(level, msg);
+    else process.stderr.write(`wrunc: ${level}: ${msg}\n`);
+  }
+
+  private toFile(level: Level, msg: string): void {
+    const time = new Date().toISOString();
+    const text = this.o.logFormat === 'json'
+      ? JSON.stringify({ level, msg, time })
+      : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
+    try {
+      appendFileSync(this.o.log!, `${text}\n`);
+    } catch {
+      // an unwritable log must not turn a success into a failure; stderr still has errors
+    }
+  }
+}
