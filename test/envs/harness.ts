@@ -155,6 +155,23 @@ function procUid(pid: number): number | null {
   }
 }
 
+/** live, not a zombie (a zombie has exited; its parent has not reaped it yet) */
+function procLive(pid: number): boolean {
+  try {
+    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function procPpid(pid: number): number {
+  try {
+    return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  } catch {
+    return 0;
+  }
+}
+
 function procUserns(pid: number): string | null {
   try {
     return readlinkSync(`/proc/${pid}/ns/user`);
@@ -534,7 +551,7 @@ class RootlessEnv extends BaseEnv {
     // processes of the test user outside the dind holder's user namespace
     const dindNs = (() => { const p = readHolderPid(dindHolder()); return p ? procUserns(p) : null; })();
     return allPids()
-      .filter((p) => p !== process.pid && inRange(procUid(p) ?? -1) && (!dindNs || procUserns(p) !== dindNs))
+      .filter((p) => p !== process.pid && inRange(procUid(p) ?? -1) && (!dindNs || procUserns(p) !== dindNs) && procLive(p))
       .filter((p) => { const c = procCmdline(p); return !/^(sleep infinity|unshare )/.test(c); })
       .map((pid) => ({ pid, cmd: procCmdline(pid) }));
   }
@@ -648,8 +665,9 @@ class LxdEnv extends BaseEnv {
     const pid = readHolderPid(this.holder());
     if (!pid) return [];
     const ns = procUserns(pid);
+    const parent = procPpid(pid);
     return allPids()
-      .filter((p) => p !== pid && procUserns(p) === ns)
+      .filter((p) => p !== pid && p !== parent && p !== process.pid && procUserns(p) === ns && procLive(p))
       .map((p) => ({ pid: p, cmd: procCmdline(p) }));
   }
 }
@@ -723,8 +741,9 @@ class DindEnv extends BaseEnv {
     const pid = readHolderPid(dindHolder());
     if (!pid) return [];
     const ns = procUserns(pid);
+    const parent = procPpid(pid);
     return allPids()
-      .filter((p) => p !== pid && procUserns(p) === ns)
+      .filter((p) => p !== pid && p !== parent && procUserns(p) === ns && procLive(p))
       .filter((p) => {
         // both dind environments share the namespace; count this one's user only
         const uid = procUid(p);
