@@ -1,0 +1,81 @@
+// The container-side stage: `node init.mjs SYNCFD`, started by the trampoline as the container's
+// process inside its namespaces. It reads the plan from the sync socket, sets the container up,
+// reports "ready" (the container is created), waits for `start`, and execs the program. A setup
+// failure goes back to the host as one error report; after "ready" there is no host listening,
+// so a failure goes to stderr.
+import { openSync, realpathSync, writeSync } from 'node:fs';
+import { WruncError } from '../errors.js';
+import { O_PATH } from '../ffi.js';
+import { compileSeccomp, type OciSeccomp, type SeccompFilter } from '../seccomp.js';
+import { hangUp, readConfig, report } from './channel.js';
+import { setupDev } from './devices.js';
+import { exec, lookPath, prepareFds, programEnv, waitForStart } from './exec.js';
+import { applyIdentity, lastCapability } from './identity.js';
+import { mountAll } from './mounts.js';
+import type { InitConfig } from './protocol.js';
+import { maskPaths, prepareRoot, readonlyPaths, readonlyRoot, switchRoot } from './rootfs.js';
+import { joinKeyring, setNames, setOomScoreAdj, setPersonality, setRlimits, writeSysctls } from './system.js';
+
+const syncFd = Number(process.argv[2]);
+
+function setup(cfg: InitConfig): { fifoFd: number; path: string; env: string[]; seccomp: SeccompFilter | null } {
+  const { plan } = cfg;
+  const proc = plan.process;
+  if (!proc) throw new WruncError('spec.required', 'the container has no process to run', '/process');
+  process.umask(0);
+  // the fifo lives in the state directory, which is unreachable after pivot_root
+  const fifoFd = openSync(cfg.fifo, O_PATH);
+  const lastCap = lastCapability();
+
+  prepareRoot(plan, cfg.rootfs);
+  const cgroupNamespace = plan.namespaces.some((n) => n.type === 'cgroup');
+  mountAll(plan.mounts, { rootfs: cfg.rootfs, realRoot: realpathSync(cfg.rootfs), bundle: cfg.bundle, cgroupNamespace });
+  setupDev(plan, cfg.rootfs);
+  switchRoot(plan, cfg.rootfs, cfg.noPivot);
+
+  setNames(plan);
+  writeSysctls(plan);
+  maskPaths(plan.maskedPaths);
+  readonlyPaths(plan.readonlyPaths);
+  if (plan.root.readonly) readonlyRoot();
+
+  if (!cfg.noNewKeyring) joinKeyring(cfg.id);
+  setOomScoreAdj(proc);
+  setPersonality(plan);
+  setRlimits(proc);
+
+  const seccomp = plan.seccomp ? compileSeccomp(plan.seccomp as OciSeccomp) : null;
+  // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we have it (runc)
+  if (seccomp && !proc.noNewPrivileges) seccomp.load();
+  applyIdentity(proc, cfg.decisions, lastCap);
+  process.umask(proc.umask ?? 0o022);
+  try {
+    process.chdir(proc.cwd);
+  } catch (e) {
+    throw new WruncError('process.cwd', `cwd ${proc.cwd}: ${(e as Error).message}`, '/process/cwd');
+  }
+  const path = lookPath(proc);
+  prepareFds(cfg.preserveFds, cfg.syncFd);
+  return { fifoFd, path, env: programEnv(proc), seccomp: seccomp && proc.noNewPrivileges ? seccomp : null };
+}
+
+function main(): void {
+  let ready = false;
+  try {
+    const cfg = readConfig(syncFd);
+    const s = setup(cfg);
+    report(syncFd, { t: 'ready' });
+    hangUp(syncFd);
+    ready = true;
+    waitForStart(s.fifoFd);
+    s.seccomp?.load();
+    exec(s.path, cfg.plan.process!, s.env);
+  } catch (e) {
+    const err = e instanceof WruncError ? e : new WruncError('init.failed', (e as Error).message ?? String(e));
+    if (ready) writeSync(2, `${err.line()}\n`);
+    else report(syncFd, { t: 'error', code: err.code, message: err.message, path: err.path });
+    process.exit(ready ? 127 : 1);
+  }
+}
+
+main();
