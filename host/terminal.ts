@@ -1,0 +1,298 @@
+// process.terminal: pseudo-terminals, --console-socket fd passing, and the host side of an
+// interactive container (raw mode, window size, copying bytes between stdio and the pty master).
+//
+// As runc does it: the init stage opens the pty inside the container (its /dev/ptmx), sizes it
+// from process.consoleSize, sends the master over the console socket with SCM_RIGHTS (payload:
+// the master's name, "/dev/ptmx", what runc sends) and makes the slave its stdio. Whoever holds
+// the master (a --console-socket receiver, or wrunc itself for `run` without one) proxies it.
+import koffi from 'koffi';
+import { closeSync, constants as fsc, openSync } from 'node:fs';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import tty from 'node:tty';
+import { WruncError } from './errors.js';
+
+// move to host/ffi.ts
+const libc = koffi.load('libc.so.6');
+const iovec = koffi.struct('wrunc_iovec', { iov_base: 'void *', iov_len: 'size_t' });
+const msghdr = koffi.struct('wrunc_msghdr', {
+  msg_name: 'void *',
+  msg_namelen: 'uint32_t',
+  msg_iov: koffi.pointer(iovec),
+  msg_iovlen: 'size_t',
+  msg_control: 'void *',
+  msg_controllen: 'size_t',
+  msg_flags: 'int',
+});
+const c = {
+  posix_openpt: libc.func('int posix_openpt(int flags)'),
+  grantpt: libc.func('int grantpt(int fd)'),
+  unlockpt: libc.func('int unlockpt(int fd)'),
+  ptsname_r: libc.func('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)'),
+  ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)'),
+  tcgetattr: libc.func('int tcgetattr(int fd, _Out_ uint8_t *termios)'),
+  tcsetattr: libc.func('int tcsetattr(int fd, int when, const uint8_t *termios)'),
+  cfmakeraw: libc.func('void cfmakeraw(_Inout_ uint8_t *termios)'),
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  connect: libc.func('int connect(int fd, const uint8_t *addr, uint32_t len)'),
+  bind: libc.func('int bind(int fd, const uint8_t *addr, uint32_t len)'),
+  listen: libc.func('int listen(int fd, int backlog)'),
+  accept4: libc.func('int accept4(int fd, void *addr, void *len, int flags)'),
+  sendmsg: libc.func('long sendmsg(int fd, const wrunc_msghdr *msg, int flags)'),
+  recvmsg: libc.func('long recvmsg(int fd, _Inout_ wrunc_msghdr *msg, int flags)'),
+  fcntl: libc.func('int fcntl(int fd, int cmd, ...)'),
+};
+const O_CLOEXEC = 0o2000000;
+const TIOCGWINSZ = 0x5413;
+const TIOCSWINSZ = 0x5414;
+const TCSANOW = 0;
+/** glibc's struct termios is 60 bytes on Linux; a little slack costs nothing */
+const TERMIOS_SIZE = 64;
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SCM_RIGHTS = 1;
+const MSG_CTRUNC = 0x8;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+const MSG_NOSIGNAL = 0x4000;
+const F_DUPFD_CLOEXEC = 1030;
+/** CMSG_SPACE(sizeof(int)) on LP64: 16-byte header + 4 bytes of fd, padded to 8 */
+const CMSG_SPACE_FD = 24;
+const CMSG_LEN_FD = 20;
+const SUN_PATH_MAX = 108;
+
+/** the payload runc sends with the master: the name of the file it opened */
+export const PTMX_NAME = '/dev/ptmx';
+
+function sysError(code: string, what: string): WruncError {
+  const n = koffi.errno();
+  const name = Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? 'errno';
+  return new WruncError(code, `${what}: ${name} (${n})`, '/process/terminal');
+}
+
+export interface Pty {
+  master: number;
+  slave: number;
+  /** /dev/pts/N, as the slave is named in the devpts the pty came from */
+  slaveName: string;
+}
+
+export interface WinSize {
+  rows: number;
+  cols: number;
+}
+
+/** Opens a new pty pair from /dev/ptmx; both fds are close-on-exec (dup the slave onto 0-2 to use it). */
+export function openPty(size?: WinSize): Pty {
+  const master = c.posix_openpt(fsc.O_RDWR | fsc.O_NOCTTY | O_CLOEXEC);
+  if (master < 0) throw sysError('terminal.openpt', 'posix_openpt');
+  try {
+    if (c.grantpt(master) < 0) throw sysError('terminal.openpt', 'grantpt');
+    if (c.unlockpt(master) < 0) throw sysError('terminal.openpt', 'unlockpt');
+    const slaveName = ptsName(master);
+    // Node opens with O_CLOEXEC; O_NOCTTY so that opening it never steals a controlling tty
+    const slave = openSync(slaveName, fsc.O_RDWR | fsc.O_NOCTTY);
+    if (size) setWinsize(master, size);
+    return { master, slave, slaveName };
+  } catch (e) {
+    closeSync(master);
+    if (e instanceof WruncError) throw e;
+    throw new WruncError('terminal.openpt', `opening the pty slave: ${(e as Error).message}`, '/process/terminal');
+  }
+}
+
+/** The slave's path for a master fd (ptsname_r). */
+export function ptsName(master: number): string {
+  const buf = Buffer.alloc(128);
+  const rc = c.ptsname_r(master, buf, buf.length);
+  if (rc !== 0) {
+    koffi.errno(rc);
+    throw sysError('terminal.ptsname', 'ptsname_r');
+  }
+  return buf.subarray(0, buf.indexOf(0)).toString();
+}
+
+export function getWinsize(fd: number): WinSize {
+  const ws = Buffer.alloc(8);
+  if (c.ioctl(fd, TIOCGWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCGWINSZ)');
+  return { rows: ws.readUInt16LE(0), cols: ws.readUInt16LE(2) };
+}
+
+export function setWinsize(fd: number, size: WinSize): void {
+  const ws = Buffer.alloc(8);
+  ws.writeUInt16LE(size.rows, 0);
+  ws.writeUInt16LE(size.cols, 2);
+  if (c.ioctl(fd, TIOCSWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCSWINSZ)');
+}
+
+/**
+ * Copies the window size of `from` (the host's tty) to `to` (the pty master) now and on every
+ * SIGWINCH. Returns the function that stops following.
+ */
+export function followWinsize(from: number, to: number): () => void {
+  const copy = () => setWinsize(to, getWinsize(from));
+  copy();
+  const onWinch = () => {
+    try {
+      copy();
+    } catch {
+      // the host terminal or the pty went away between the signal and the copy
+    }
+  };
+  process.on('SIGWINCH', onWinch);
+  return () => process.off('SIGWINCH', onWinch);
+}
+
+/** Puts a terminal in raw mode (cfmakeraw) and returns the function that restores its settings. */
+export function setRaw(fd: number): () => void {
+  const saved = Buffer.alloc(TERMIOS_SIZE);
+  if (c.tcgetattr(fd, saved) < 0) throw sysError('terminal.termios', 'tcgetattr');
+  const raw = Buffer.from(saved);
+  c.cfmakeraw(raw);
+  if (c.tcsetattr(fd, TCSANOW, raw) < 0) throw sysError('terminal.termios', 'tcsetattr');
+  return () => {
+    if (c.tcsetattr(fd, TCSANOW, saved) < 0) throw sysError('terminal.termios', 'tcsetattr (restore)');
+  };
+}
+
+function sockaddrUn(path: string): Buffer {
+  const p = Buffer.from(path);
+  if (p.length >= SUN_PATH_MAX) {
+    throw new WruncError('terminal.socket', `socket path is ${p.length} bytes, longer than a unix socket allows (${SUN_PATH_MAX - 1}): ${path}`);
+  }
+  const addr = Buffer.alloc(2 + p.length + 1);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  p.copy(addr, 2);
+  return addr;
+}
+
+function unixSocket(): number {
+  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sysError('terminal.socket', 'socket(AF_UNIX)');
+  return fd;
+}
+
+/** Sends `fd` over a connected unix socket with SCM_RIGHTS, `name` as the message bytes. */
+export function sendFdOver(sock: number, fd: number, name: string = PTMX_NAME): void {
+  const payload = Buffer.from(name);
+  const control = Buffer.alloc(CMSG_SPACE_FD);
+  control.writeBigUInt64LE(BigInt(CMSG_LEN_FD), 0);
+  control.writeInt32LE(SOL_SOCKET, 8);
+  control.writeInt32LE(SCM_RIGHTS, 12);
+  control.writeInt32LE(fd, 16);
+  const msg = {
+    msg_name: null,
+    msg_namelen: 0,
+    msg_iov: [{ iov_base: payload, iov_len: payload.length }],
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: control.length,
+    msg_flags: 0,
+  };
+  if (c.sendmsg(sock, msg, MSG_NOSIGNAL) < 0) throw sysError('terminal.sendmsg', 'sendmsg(SCM_RIGHTS)');
+}
+
+/** --console-socket: connects to the unix socket at socketPath and sends the pty master (runc's protocol). */
+export function sendFd(socketPath: string, fd: number, name: string = PTMX_NAME): void {
+  const sock = unixSocket();
+  try {
+    const addr = sockaddrUn(socketPath);
+    if (c.connect(sock, addr, addr.length) < 0) throw sysError('terminal.socket', `connect(${socketPath})`);
+    sendFdOver(sock, fd, name);
+  } finally {
+    closeSync(sock);
+  }
+}
+
+/** Receives one fd sent with SCM_RIGHTS (blocking); the fd is close-on-exec. */
+export function recvFd(sock: number): { fd: number; name: string } {
+  const data = Buffer.alloc(4096);
+  const control = Buffer.alloc(CMSG_SPACE_FD);
+  const msg = {
+    msg_name: null,
+    msg_namelen: 0,
+    msg_iov: [{ iov_base: data, iov_len: data.length }],
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: control.length,
+    msg_flags: 0,
+  };
+  const n = Number(c.recvmsg(sock, msg, MSG_CMSG_CLOEXEC));
+  if (n < 0) throw sysError('terminal.recvmsg', 'recvmsg');
+  if (msg.msg_flags & MSG_CTRUNC) throw new WruncError('terminal.recvmsg', 'recvmsg: control data truncated (more than one fd sent)');
+  const level = control.readInt32LE(8);
+  const type = control.readInt32LE(12);
+  if (control.readBigUInt64LE(0) !== BigInt(CMSG_LEN_FD) || level !== SOL_SOCKET || type !== SCM_RIGHTS) {
+    throw new WruncError('terminal.no-fd', `recvmsg: no file descriptor in the message (${n} bytes received)`);
+  }
+  return { fd: control.readInt32LE(16), name: data.subarray(0, n).toString() };
+}
+
+/** A listening unix socket at `path` (close-on-exec), as a --console-socket receiver makes one. */
+export function listenUnix(path: string, backlog = 1): number {
+  const sock = unixSocket();
+  try {
+    const addr = sockaddrUn(path);
+    if (c.bind(sock, addr, addr.length) < 0) throw sysError('terminal.socket', `bind(${path})`);
+    if (c.listen(sock, backlog) < 0) throw sysError('terminal.socket', `listen(${path})`);
+    return sock;
+  } catch (e) {
+    closeSync(sock);
+    throw e;
+  }
+}
+
+/** Accepts one connection (blocking); the new fd is close-on-exec. */
+export function acceptUnix(listenFd: number): number {
+  const fd = c.accept4(listenFd, null, null, SOCK_CLOEXEC);
+  if (fd < 0) throw sysError('terminal.socket', 'accept4');
+  return fd;
+}
+
+export interface TerminalProxy {
+  /** resolves once the pty has no slave left (the container exited) and its output was copied */
+  done: Promise<void>;
+  /** stops copying at once and closes the master */
+  stop(): void;
+}
+
+/**
+ * Copies input to the pty master and the master's output to `output` until every slave fd is
+ * closed. Takes ownership of `master` (it is closed at the end). Defaults: process.stdin/stdout;
+ * put a tty stdin in raw mode with setRaw(0) first, and restore it after `done`.
+ */
+export function proxy(master: number, io: { input?: Readable; output?: Writable } = {}): TerminalProxy {
+  const input = io.input ?? process.stdin;
+  const output = io.output ?? process.stdout;
+  // two libuv tty handles (nonblocking, event-driven) need two fds for the one master
+  const writeFd = c.fcntl(master, F_DUPFD_CLOEXEC, 'int', 3);
+  if (writeFd < 0) throw sysError('terminal.proxy', 'fcntl(F_DUPFD_CLOEXEC)');
+  const fromPty = new tty.ReadStream(master);
+  const toPty = new tty.WriteStream(writeFd);
+  const onInput = (chunk: Buffer | string) => toPty.write(chunk);
+  input.on('data', onInput);
+  input.resume();
+
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    input.off('data', onInput);
+    input.pause();
+    fromPty.destroy();
+    toPty.destroy();
+    finish();
+  };
+
+  fromPty.on('data', (chunk: Buffer) => output.write(chunk));
+  // once the last slave fd is closed, reading the master fails with EIO: that is the end
+  fromPty.on('error', stop);
+  fromPty.on('end', stop);
+  toPty.on('error', () => {});
+  return { done, stop };
+}
