@@ -13,7 +13,7 @@
 // execve, because the main thread itself runs under the filter from then on.
 import koffi, { type LibraryHandle } from 'koffi';
 import { closeSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WruncError } from './errors.js';
 
@@ -139,10 +139,10 @@ export interface SeccompFilter {
   release(): void;
 }
 
+/** libseccomp returns -errno: "EACCES (13)" */
 function errnoName(neg: number): string {
-  const n = -neg;
-  const name = Object.entries(koffi.os.errno).find(([, v]) => v === n)?.[0];
-  return name ? `${name} (${n})` : `error ${n}`;
+  const name = Object.entries(constants.errno).find(([, v]) => v === -neg)?.[0] ?? 'errno';
+  return `${name} (${-neg})`;
 }
 
 function u64(v: number | string | bigint | undefined, path: string): bigint {
