@@ -13,9 +13,10 @@
 // execve, because the main thread itself runs under the filter from then on.
 import koffi, { type LibraryHandle } from 'koffi';
 import { closeSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WruncError } from './errors.js';
+import { errnoText } from './ffi.js';
 
 /** linux.seccomp as config.json has it (runtime-spec config-linux.md) */
 export interface OciSeccomp {
@@ -139,12 +140,6 @@ export interface SeccompFilter {
   release(): void;
 }
 
-/** libseccomp returns -errno: "EACCES (13)" */
-function errnoName(neg: number): string {
-  const name = Object.entries(constants.errno).find(([, v]) => v === -neg)?.[0] ?? 'errno';
-  return `${name} (${-neg})`;
-}
-
 function u64(v: number | string | bigint | undefined, path: string): bigint {
   if (v === undefined) return 0n;
   try {
@@ -179,7 +174,7 @@ export function compileSeccomp(seccomp: OciSeccomp): SeccompFilter {
   if (!ctx) throw new WruncError('seccomp.init', `seccomp_init(${seccomp.defaultAction}) failed`, `${SPEC_PATH}/defaultAction`);
   try {
     const check = (rc: number, what: string, path: string) => {
-      if (rc < 0) throw new WruncError('seccomp.libseccomp', `${what}: ${errnoName(rc)}`, path);
+      if (rc < 0) throw new WruncError('seccomp.libseccomp', `${what}: ${errnoText(-rc)}`, path);
     };
     check(sc.attrSet(ctx, ATTR_CTL_NNP, 0), 'clearing the no_new_privs attribute', SPEC_PATH);
 
@@ -242,7 +237,7 @@ export function compileSeccomp(seccomp: OciSeccomp): SeccompFilter {
       const fd = openSync(file, 'w');
       try {
         const rc = sc.exportBpf(live(), fd);
-        if (rc < 0) throw new WruncError('seccomp.libseccomp', `exporting the filter: ${errnoName(rc)}`, SPEC_PATH);
+        if (rc < 0) throw new WruncError('seccomp.libseccomp', `exporting the filter: ${errnoText(-rc)}`, SPEC_PATH);
       } finally {
         closeSync(fd);
       }
@@ -257,7 +252,7 @@ export function compileSeccomp(seccomp: OciSeccomp): SeccompFilter {
       if (rc === -koffi.os.errno.EACCES) {
         throw new WruncError('seccomp.load', 'seccomp_load: EACCES: loading a filter needs process.noNewPrivileges or CAP_SYS_ADMIN (load it before dropping capabilities)', SPEC_PATH);
       }
-      if (rc < 0) throw new WruncError('seccomp.load', `seccomp_load: ${errnoName(rc)}`, SPEC_PATH);
+      if (rc < 0) throw new WruncError('seccomp.load', `seccomp_load: ${errnoText(-rc)}`, SPEC_PATH);
     },
     release() {
       if (!released) sc.release(ctx);

@@ -7,10 +7,10 @@
 // the master (a --console-socket receiver, or wrunc itself for `run` without one) proxies it.
 import koffi from 'koffi';
 import { closeSync, constants as fsc, openSync } from 'node:fs';
-import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { WruncError } from './errors.js';
+import { errnoText, fcntl } from './ffi.js';
 
 // move to host/ffi.ts
 const libc = koffi.load('libc.so.6');
@@ -40,7 +40,6 @@ const c = {
   accept4: libc.func('int accept4(int fd, void *addr, void *len, int flags)'),
   sendmsg: libc.func('long sendmsg(int fd, const wrunc_msghdr *msg, int flags)'),
   recvmsg: libc.func('long recvmsg(int fd, _Inout_ wrunc_msghdr *msg, int flags)'),
-  fcntl: libc.func('int fcntl(int fd, int cmd, ...)'),
 };
 const O_CLOEXEC = 0o2000000;
 const TIOCGWINSZ = 0x5413;
@@ -65,10 +64,9 @@ const SUN_PATH_MAX = 108;
 /** the payload runc sends with the master: the name of the file it opened */
 export const PTMX_NAME = '/dev/ptmx';
 
+/** a WruncError for the libc call that just failed, naming errno */
 function sysError(code: string, what: string): WruncError {
-  const n = koffi.errno();
-  const name = Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? 'errno';
-  return new WruncError(code, `${what}: ${name} (${n})`, '/process/terminal');
+  return new WruncError(code, `${what}: ${errnoText()}`, '/process/terminal');
 }
 
 export interface Pty {
@@ -266,7 +264,7 @@ export function proxy(master: number, io: { input?: Readable; output?: Writable 
   const input = io.input ?? process.stdin;
   const output = io.output ?? process.stdout;
   // two libuv tty handles (nonblocking, event-driven) need two fds for the one master
-  const writeFd = c.fcntl(master, F_DUPFD_CLOEXEC, 'int', 3);
+  const writeFd = fcntl(master, F_DUPFD_CLOEXEC, 3);
   if (writeFd < 0) throw sysError('terminal.proxy', 'fcntl(F_DUPFD_CLOEXEC)');
   const fromPty = new tty.ReadStream(master);
   const toPty = new tty.WriteStream(writeFd);
