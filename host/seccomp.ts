@@ -9,8 +9,9 @@
 // thread and the program inherits the caller's filter. So TSYNC is set only when the profile
 // asks for SECCOMP_FILTER_FLAG_TSYNC. Not syncing by default keeps a strict profile (default
 // SCMP_ACT_KILL_PROCESS, say) from killing init because a GC worker made a syscall in the few
-// milliseconds before execve. Either way the caller must load the filter as the last step before
-// execve, because the main thread itself runs under the filter from then on.
+// milliseconds before execve. Either way the main thread runs under the filter from then on, so
+// the caller loads it as late as it can: just before execve, or, without noNewPrivileges, just
+// before capabilities are dropped (loading needs no_new_privs or CAP_SYS_ADMIN), as runc does.
 import koffi, { type LibraryHandle } from 'koffi';
 import { closeSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -261,7 +262,7 @@ export function compileSeccomp(seccomp: OciSeccomp): SeccompFilter {
   };
 }
 
-/** Builds and loads the profile. Call it from the init stage as the last step before execve. */
+/** Builds and loads the profile (see the top of this file for when to call it). */
 export function installSeccomp(seccomp: OciSeccomp): void {
   const filter = compileSeccomp(seccomp);
   try {
