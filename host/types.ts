@@ -51,7 +51,17 @@ export interface Decisions {
   additionalGids: Decision<boolean>;
 }
 
-/** Output of decide(). Keys appear in this order in the bytes. */
+/**
+ * Output of decide(). Keys appear in this order in the bytes.
+ * Codes beyond the contract's table: facts.syntax / facts.type / facts.required / facts.value
+ * (path /facts/...; decisions is then null), spec.capability-unknown (warning: dropped, as runc),
+ * mount.relative-destination (warning: taken as relative to "/", as runc 1.1), cgroup.devices-v2
+ * (warning: device rules need eBPF on v2 and are skipped), cgroup.unsupported (warning: a v1-only
+ * resource ignored on v2). At most 100 errors and 100 warnings are reported.
+ * Duplicate keys in config.json: the last one wins everywhere (Go's encoding/json does the same,
+ * but unlike Go, key matching is case-sensitive). Inputs: facts at most 1 MiB, config.json at
+ * most 16 MiB, nesting at most 512 levels.
+ */
 export interface Result {
   abi: 1;
   ok: boolean;
@@ -59,7 +69,7 @@ export interface Result {
   warnings: Problem[];
   /** null only when the facts themselves could not be read */
   decisions: Decisions | null;
-  /** null when !ok, or when no config was given (specLen 0: commands that need no spec) */
+  /** null when !ok, or when no config was given (specLen 0: commands that need no spec); never partial */
   plan: Plan | null;
 }
 
@@ -91,10 +101,29 @@ export interface Plan {
   cgroup: PlanCgroup;
   /** passed through validated, for later stages */
   hooks: PlanHooks;
-  seccomp: unknown | null;
+  seccomp: PlanSeccomp | null;
   personality: { domain: number; flags: string[] } | null;
   timeOffsets: { monotonic?: { secs: number; nanosecs: number }; boottime?: { secs: number; nanosecs: number } } | null;
+  /** last of duplicate keys wins, document order */
   annotations: { key: string; value: string }[];
+  /** extension: linux.mountLabel ("" when absent) */
+  mountLabel: string;
+}
+
+/** extension: linux.seccomp validated, names kept, 64-bit values as decimal strings */
+export interface PlanSeccomp {
+  defaultAction: string;
+  defaultErrnoRet: number | null;
+  architectures: string[];
+  flags: string[];
+  listenerPath: string;
+  listenerMetadata: string;
+  syscalls: {
+    names: string[];
+    action: string;
+    errnoRet: number | null;
+    args: { index: number; value: string; valueTwo: string; op: string }[];
+  }[];
 }
 
 export interface PlanNamespace {
@@ -120,6 +149,8 @@ export interface PlanMount {
   attrClr: number;
   /** options that are not flags, comma-joined, as the data argument */
   data: string;
+  /** extension: the "tmpcopyup" option (copy the destination's content into the new tmpfs) */
+  copyUp: boolean;
   /** index of this mount in config.json's mounts, for error paths */
   index: number;
 }
@@ -152,6 +183,10 @@ export interface PlanProcess {
   capabilities: { bounding: number; effective: number; inheritable: number; permitted: number; ambient: number };
   /** RLIMIT_* number, with soft/hard as decimal strings (u64) */
   rlimits: { type: string; resource: number; soft: string; hard: string }[];
+  /** extension: process.ioPriority, class as IOPRIO_CLASS_* number (1 RT, 2 BE, 3 IDLE) */
+  ioPriority: { class: number; priority: number } | null;
+  /** extension: process.scheduler for sched_setattr(2): policy SCHED_* number, flags OR of SCHED_FLAG_* */
+  scheduler: { policy: number; nice: number; priority: number; flags: number; runtime: string; deadline: string; period: string } | null;
 }
 
 export interface PlanCgroup {

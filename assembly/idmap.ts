@@ -1,0 +1,176 @@
+// User and group id maps: the runtime's own (/proc/self/uid_map text from the facts) and the
+// spec's (linux.uidMappings / gidMappings), the checks on the spec's maps, and their text form.
+import { Writer } from "./json/writer";
+import { Doc } from "./json/access";
+import { Report } from "./report";
+
+export const INSIDE: i32 = 0;
+export const OUTSIDE: i32 = 1;
+const U32_LIMIT: u64 = 0x100000000;
+/** The kernel's limit on map lines (since Linux 4.15). */
+export const MAX_ENTRIES: i32 = 340;
+
+/** Ranges `inside -> outside` of `count` ids: the first and second columns of a map line. */
+export class IdMap {
+  inside: u64[] = [];
+  outside: u64[] = [];
+  count: u64[] = [];
+  /** for spec maps: the entry's node, for error paths */
+  nodes: i32[] = [];
+
+  get length(): i32 { return this.inside.length; }
+
+  add(inside: u64, outside: u64, count: u64, node: i32): void {
+    this.inside.push(inside);
+    this.outside.push(outside);
+    this.count.push(count);
+    this.nodes.push(node);
+  }
+
+  @inline start(side: i32, i: i32): u64 { return side == INSIDE ? unchecked(this.inside[i]) : unchecked(this.outside[i]); }
+
+  isIdentity(): bool {
+    return this.length == 1 && this.inside[0] == 0 && this.outside[0] == 0 && this.count[0] == U32_LIMIT - 1;
+  }
+
+  /** A single line mapping exactly one id to `own` on the outside. */
+  isSelfMap(own: u64): bool {
+    return this.length == 1 && this.outside[0] == own && this.count[0] == 1;
+  }
+
+  /** Whether every id of [id, id+n) falls in some range on `side`. */
+  covers(side: i32, id: u64, n: u64): bool {
+    const stop = id + n;
+    let cur = id;
+    for (let step = 0; step <= this.length && cur < stop; step++) {
+      let advanced = false;
+      for (let i = 0; i < this.length; i++) {
+        const s = this.start(side, i);
+        const e = s + unchecked(this.count[i]);
+        if (cur >= s && cur < e) { cur = e; advanced = true; break; }
+      }
+      if (!advanced) return false;
+    }
+    return cur >= stop;
+  }
+
+  @inline has(side: i32, id: u64): bool { return this.covers(side, id, 1); }
+
+  /** Map file lines "inside outside count\n", as a JSON string. */
+  writeLines(w: Writer): void {
+    w.byte(0x22);
+    for (let i = 0; i < this.length; i++) {
+      w.u64(unchecked(this.inside[i])); w.byte(0x20);
+      w.u64(unchecked(this.outside[i])); w.byte(0x20);
+      w.u64(unchecked(this.count[i])); w.byte(0x5c); w.byte(0x6e);
+    }
+    w.byte(0x22);
+  }
+}
+
+/** Identity map of the initial user namespace, the default for absent facts. */
+export function identityMap(): IdMap {
+  const m = new IdMap();
+  m.add(0, 0, U32_LIMIT - 1, -1);
+  return m;
+}
+
+/** Reads one whitespace-separated decimal from [p, end) into `parsedValue`; returns the new p, 0 on error. */
+let parsedValue: u64 = 0;
+function field(p: usize, end: usize): usize {
+  while (p < end && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09)) p++;
+  let v: u64 = 0;
+  let digits = 0;
+  while (p < end) {
+    const c = <i32>load<u8>(p);
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + <u64>(c - 0x30);
+    if (++digits > 10) return 0;
+    p++;
+  }
+  if (digits == 0) return 0;
+  parsedValue = v;
+  return p;
+}
+
+/** Parses /proc/self/uid_map text; null when it is not lines of three numbers. */
+export function parseMapText(p: usize, len: i32): IdMap | null {
+  const m = new IdMap();
+  const end = p + <usize>len;
+  while (p < end) {
+    while (p < end && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09 || load<u8>(p) == 0x0a)) p++;
+    if (p >= end) break;
+    p = field(p, end); if (p == 0) return null;
+    const a = parsedValue;
+    p = field(p, end); if (p == 0) return null;
+    const b = parsedValue;
+    p = field(p, end); if (p == 0) return null;
+    const c = parsedValue;
+    while (p < end && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09)) p++;
+    if (p < end && load<u8>(p) != 0x0a) return null;
+    if (c == 0 || a + c > U32_LIMIT || b + c > U32_LIMIT || m.length >= MAX_ENTRIES) return null;
+    m.add(a, b, c, -1);
+  }
+  return m;
+}
+
+/** Reads linux.uidMappings / gidMappings (-1 = absent) with type checks. */
+export function readSpecMap(doc: Doc, arr: i32): IdMap {
+  const m = new IdMap();
+  if (arr < 0) return m;
+  const t = doc.t;
+  for (let e = t.first(arr); e >= 0; e = t.next(e)) {
+    if (t.kind(e) != 6) { doc.typeError(e, "an object"); continue; }
+    const c = doc.unsigned(e, "containerID", U32.MAX_VALUE, 0, true);
+    const h = doc.unsigned(e, "hostID", U32.MAX_VALUE, 0, true);
+    const s = doc.unsigned(e, "size", U32.MAX_VALUE, 0, true);
+    m.add(c, h, s, e);
+  }
+  return m;
+}
+
+/**
+ * The contract's checks on one spec map: idmap.invalid, idmap.overlap, idmap.host-unmapped and
+ * (rootless) idmap.not-allotted. `own` is the runtime's map; `allotted` holds, in its inside
+ * column, the runtime's own id and its subuid/subgid ranges (see Facts).
+ */
+export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: IdMap, rootless: bool, ownId: u64, allotted: IdMap): void {
+  const r: Report = doc.r;
+  if (m.length > MAX_ENTRIES) {
+    r.error("idmap.invalid", doc.path(arr), what + " has " + m.length.toString() + " entries but the kernel accepts at most " + MAX_ENTRIES.toString() + "; merge adjacent ranges.");
+    return;
+  }
+  for (let i = 0; i < m.length; i++) {
+    const n = unchecked(m.nodes[i]);
+    const c = unchecked(m.inside[i]), h = unchecked(m.outside[i]), s = unchecked(m.count[i]);
+    if (s == 0) {
+      r.error("idmap.invalid", doc.path(n) + "/size", what + " entry " + i.toString() + " has size 0; give it a size of at least 1 or remove it.");
+      continue;
+    }
+    if (c + s > U32_LIMIT || h + s > U32_LIMIT) {
+      r.error("idmap.invalid", doc.path(n) + "/size", what + " entry " + i.toString() + " runs past id 4294967295; reduce its size.");
+      continue;
+    }
+    let overlap = false;
+    for (let j = 0; j < i && !overlap; j++) {
+      const sj = unchecked(m.count[j]);
+      for (let side = INSIDE; side <= OUTSIDE; side++) {
+        const a = m.start(side, i), b = m.start(side, j);
+        if (a < b + sj && b < a + s) {
+          r.error("idmap.overlap", doc.path(n), what + " entry " + i.toString() + " overlaps entry " + j.toString() + " on the " + (side == INSIDE ? "container" : "host") + " side; make the ranges disjoint.");
+          overlap = true;
+          break;
+        }
+      }
+    }
+    if (overlap) continue;
+    if (!own.covers(INSIDE, h, s)) {
+      r.error("idmap.host-unmapped", doc.path(n) + "/hostID", what + " entry " + i.toString() + " maps host ids " + h.toString() + "-" + (h + s - 1).toString() + ", which are not all mapped in the runtime's own user namespace; map only ids listed in /proc/self/" + (what == "uidMappings" ? "uid_map" : "gid_map") + ".");
+      continue;
+    }
+    if (rootless && !allotted.covers(INSIDE, h, s)) {
+      r.error("idmap.not-allotted", doc.path(n) + "/hostID", what + " entry " + i.toString() + " maps host ids " + h.toString() + "-" + (h + s - 1).toString() + ", which are neither your own id " + ownId.toString() + " nor in your /etc/" + (what == "uidMappings" ? "subuid" : "subgid") + " ranges; map only ids allotted to you.");
+    }
+  }
+}
+

@@ -1,0 +1,85 @@
+// The decision core, loaded once: build/wrunc-core.wasm (from assembly/) through its raw ABI.
+// Plain WebAssembly API rather than @assemblyscript/loader: the ABI is four functions over bytes,
+// the loader would add a dependency and lifting helpers for managed objects the ABI never passes,
+// and other embedders (wasm2c, Go, Rust) use exactly this sequence too.
+import { readFileSync } from 'node:fs';
+import type { Facts, Result } from './types.js';
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  abi_version(): number;
+  alloc(size: number): number;
+  free(ptr: number): void;
+  decide(factsPtr: number, factsLen: number, specPtr: number, specLen: number): number;
+}
+
+export const CORE_ABI = 1;
+
+/**
+ * The module sits next to the bundle (build/wrunc.mjs → build/wrunc-core.wasm); when this file
+ * runs from source (vitest, host/core.ts), it is in ../build/.
+ */
+function findModule(): Uint8Array {
+  const candidates = [new URL('./wrunc-core.wasm', import.meta.url), new URL('../build/wrunc-core.wasm', import.meta.url)];
+  for (const url of candidates) {
+    try {
+      return readFileSync(url);
+    } catch {
+      // try the next location
+    }
+  }
+  throw new Error(`wrunc-core.wasm not found (looked at ${candidates.map((u) => u.pathname).join(', ')}); run npm run build:core`);
+}
+
+let core: CoreExports | null = null;
+
+/** The instantiated module (synchronously, once). */
+export function coreExports(): CoreExports {
+  if (core) return core;
+  const module = new WebAssembly.Module(findModule());
+  const exports = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
+  if (exports.abi_version() !== CORE_ABI) {
+    throw new Error(`wrunc-core.wasm speaks ABI ${exports.abi_version()}, this host speaks ${CORE_ABI}; rebuild`);
+  }
+  core = exports;
+  return core;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+function copyIn(c: CoreExports, bytes: Uint8Array): number {
+  if (bytes.length === 0) return 0;
+  const ptr = c.alloc(bytes.length);
+  if (ptr === 0) throw new Error(`the decision core cannot take an input of ${bytes.length} bytes`);
+  new Uint8Array(c.memory.buffer, ptr, bytes.length).set(bytes);
+  return ptr;
+}
+
+/** The raw ABI: facts JSON bytes and config.json bytes (empty: no spec) in, result JSON bytes out. */
+export function decideRaw(factsBytes: Uint8Array, configBytes: Uint8Array | null): Uint8Array {
+  const c = coreExports();
+  const spec = configBytes ?? EMPTY;
+  const fp = copyIn(c, factsBytes);
+  const sp = copyIn(c, spec);
+  try {
+    const res = c.decide(fp, factsBytes.length, sp, spec.length);
+    // memory may have grown during decide: take a fresh view
+    const len = new DataView(c.memory.buffer).getUint32(res, true);
+    const out = new Uint8Array(c.memory.buffer, res + 4, len).slice();
+    c.free(res);
+    return out;
+  } finally {
+    if (sp) c.free(sp);
+    if (fp) c.free(fp);
+  }
+}
+
+/**
+ * decide(facts, config.json bytes). A null config means "no spec given" (commands like state or
+ * kill): decisions are computed and plan is null.
+ */
+export function decide(facts: Facts, config: Uint8Array | null): Result {
+  return JSON.parse(decoder.decode(decideRaw(encoder.encode(JSON.stringify(facts)), config))) as Result;
+}
