@@ -1,6 +1,7 @@
 // Makes a real container process: spawns the trampoline (build/wrunc-tramp), speaks its protocol
 // (see host/trampoline.c), writes id maps, hands the plan to the init stage (host/init/) and
-// waits until it reports ready. `start` releases the waiting init stage through exec.fifo.
+// waits until it reports ready. The trampoline makes stateDir/exec.fifo; `start` releases the
+// waiting init stage through it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
@@ -53,6 +54,7 @@ const STAGES: Record<string, string> = {
   'unshare-user': 'creating the user namespace',
   unshare: 'creating namespaces',
   fork: 'forking the container process',
+  mkfifo: `making ${EXEC_FIFO}`,
   exec: 'starting the init stage',
 };
 
@@ -62,10 +64,11 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
   }
   const syncFd = 3 + o.preserveFds;
   const joins = o.plan.namespaces.filter((n) => n.path !== null).map((n) => `${n.flag}:${n.path}`);
-  const args = [String(syncFd), String(o.plan.cloneFlags), o.mode, ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
-  // stdio is the container's; preserved fds keep their numbers; the sync socket comes after them
-  const stdio = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'] as const;
-  const tramp = spawn(TRAMPOLINE, args, { stdio: [...stdio], env: {} });
+  const fifo = join(o.stateDir, EXEC_FIFO);
+  const args = [String(syncFd), String(o.plan.cloneFlags), o.mode, fifo, ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
+  // stdio is the container's; preserved fds keep their numbers; the sync socket follows them
+  const stdio = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'];
+  const tramp = spawn(TRAMPOLINE, args, { stdio: stdio as ('pipe' | number)[], env: {} });
   const exit = new Promise<number>((res) => tramp.once('exit', (code, sig) => res(code ?? 128 + signalNumber(sig))));
   const spawned = new Promise<void>((res, rej) => {
     tramp.once('spawn', res);
@@ -93,9 +96,8 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
       }
     }
     const config: InitConfig = {
-      id: o.id, bundle: o.bundle, rootfs: rootfsPath(o), fifo: join(o.stateDir, EXEC_FIFO),
-      plan: o.plan, decisions: o.decisions, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds, syncFd,
+      id: o.id, bundle: o.bundle, rootfs: rootfsPath(o), plan: o.plan, decisions: o.decisions,
+      noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, syncFd, fifoFd: syncFd + 1,
     };
     sock.write(`${JSON.stringify(config)}\n`);
     const line = await lines.next();
@@ -161,8 +163,9 @@ function parseReport(line: string): InitReport {
 function trampolineError(line: string): WruncError {
   const [word, stage = '', err = '0'] = line.split(' ');
   if (word !== 'error') return new WruncError('init.protocol', `unexpected message from the trampoline: ${line.slice(0, 200)}`);
-  const code = stage === 'setns' || stage.startsWith('unshare') || stage === 'open-ns' ? 'namespace.create' : 'container.spawn';
-  return new WruncError(code, `trampoline failed ${STAGES[stage] ?? stage}: ${errnoName(Number(err))}`, stage.includes('ns') ? '/linux/namespaces' : '');
+  const namespaces = ['open-ns', 'setns', 'unshare-user', 'unshare'].includes(stage);
+  const code = namespaces ? 'namespace.create' : stage === 'mkfifo' ? 'container.state' : 'container.spawn';
+  return new WruncError(code, `trampoline failed ${STAGES[stage] ?? stage}: ${errnoName(Number(err))}`, namespaces ? '/linux/namespaces' : '');
 }
 
 async function diedEarly(tramp: ChildProcess, exit: Promise<number>): Promise<WruncError> {

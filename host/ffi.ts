@@ -3,10 +3,27 @@
 // Per-thread calls (capset, prctl, no_new_privs) affect only the calling thread: Node runs JS on
 // its main thread, which is also the one that calls execve, so that is the thread that counts.
 // The set*id wrappers of glibc apply to every thread.
-import koffi from 'koffi';
+import type koffiModule from 'koffi';
+import { createRequire } from 'node:module';
 import { WruncError } from './errors.js';
 
-const libc = koffi.load('libc.so.6');
+/**
+ * koffi, loaded once for everyone (import it from here). koffi's own loader picks its prebuilt
+ * module by reading Node's ELF header (glibc or musl), about 4 ms per process: on glibc Linux the
+ * module is loaded directly; anywhere else, or if that fails, through the package.
+ */
+export const koffi: typeof koffiModule = loadKoffi();
+export const libc = koffi.load('libc.so.6');
+
+function loadKoffi(): typeof koffiModule {
+  const req = createRequire(import.meta.url);
+  const { platform, arch } = process;
+  try {
+    return req(`@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`);
+  } catch {
+    return req('koffi');
+  }
+}
 
 export const mount = libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)');
 export const umount2 = libc.func('int umount2(const char *target, int flags)');

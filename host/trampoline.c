@@ -3,12 +3,16 @@
  * namespaces, forks so that its child is PID 1 of a new PID namespace, and execs the next
  * stage. It makes no decisions: the host says what to do in argv and on the sync socket.
  *
- *   wrunc-tramp SYNCFD CLONEFLAGS MODE [FLAG:PATH ...] -- PROGRAM [ARG ...]
+ *   wrunc-tramp SYNCFD CLONEFLAGS MODE FIFO [FLAG:PATH ...] -- PROGRAM [ARG ...]
  *
  *   SYNCFD      a stream socket to the host; the child keeps it (the next stage uses it)
  *   CLONEFLAGS  CLONE_NEW* flags of the namespaces to create (CLONE_NEWUSER first, with maps)
  *   MODE        "create": report the child and exit; "run": wait for the child, forward
  *               signals to it and exit with its status (128+signal when it was killed)
+ *   FIFO        "-", or exec.fifo to make (mode 0622, as runc) and open O_PATH as fd SYNCFD+1,
+ *               with the host's credentials: the container's user may not reach the state
+ *               directory, and after pivot_root nobody can. (Here, not in Node, which has no
+ *               mkfifo: running mkfifo(1) costs a process.)
  *   FLAG:PATH   namespaces to join, in order (a user namespace first), e.g. 0x40000000:/proc/1/ns/net
  *
  * Protocol on SYNCFD:
@@ -26,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +84,17 @@ static void become_root(void)
 		fail("setresuid");
 }
 
+static void make_fifo(const char *path)
+{
+	/* chmod: mkfifo's mode passes through the umask */
+	if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0)
+		fail("mkfifo");
+	/* inherited by the next stage: no O_CLOEXEC, and it may land on SYNCFD+1 by itself */
+	int fd = open(path, O_PATH);
+	if (fd < 0 || (fd != sync_fd + 1 && (dup2(fd, sync_fd + 1) < 0 || close(fd) < 0)))
+		fail("mkfifo");
+}
+
 static void forward(int sig)
 {
 	if (child > 0)
@@ -103,16 +119,18 @@ static int wait_and_mirror(sigset_t *saved)
 
 int main(int argc, char **argv)
 {
-	if (argc < 6) {
-		fprintf(stderr, "usage: wrunc-tramp SYNCFD CLONEFLAGS create|run [FLAG:PATH ...] -- PROGRAM [ARG ...]\n");
+	if (argc < 7) {
+		fprintf(stderr, "usage: wrunc-tramp SYNCFD CLONEFLAGS create|run FIFO|- [FLAG:PATH ...] -- PROGRAM [ARG ...]\n");
 		return 2;
 	}
 	sync_fd = atoi(argv[1]);
 	unsigned long clone_flags = strtoul(argv[2], NULL, 0);
 	int run = strcmp(argv[3], "run") == 0;
+	if (strcmp(argv[4], "-") != 0)
+		make_fifo(argv[4]);
 
 	/* open every namespace first: after joining a mount namespace, paths mean something else */
-	int join_fd[MAX_JOIN], join_type[MAX_JOIN], njoin = 0, i = 4;
+	int join_fd[MAX_JOIN], join_type[MAX_JOIN], njoin = 0, i = 5;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		char *path;
 		join_type[njoin] = (int)strtoul(argv[i], &path, 0);

@@ -3,9 +3,8 @@
 // reports "ready" (the container is created), waits for `start`, and execs the program. A setup
 // failure goes back to the host as one error report; after "ready" there is no host listening,
 // so a failure goes to stderr.
-import { openSync, realpathSync, writeSync } from 'node:fs';
+import { realpathSync, writeSync } from 'node:fs';
 import { WruncError } from '../errors.js';
-import { O_PATH } from '../ffi.js';
 import { compileSeccomp, type OciSeccomp, type SeccompFilter } from '../seccomp.js';
 import { hangUp, readConfig, report } from './channel.js';
 import { setupDev } from './devices.js';
@@ -23,8 +22,6 @@ function setup(cfg: InitConfig): { fifoFd: number; path: string; env: string[]; 
   const proc = plan.process;
   if (!proc) throw new WruncError('spec.required', 'the container has no process to run', '/process');
   process.umask(0);
-  // the fifo lives in the state directory, which is unreachable after pivot_root
-  const fifoFd = openSync(cfg.fifo, O_PATH);
   const lastCap = lastCapability();
 
   prepareRoot(plan, cfg.rootfs);
@@ -56,7 +53,7 @@ function setup(cfg: InitConfig): { fifoFd: number; path: string; env: string[]; 
   }
   const path = lookPath(proc);
   prepareFds(cfg.preserveFds, cfg.syncFd);
-  return { fifoFd, path, env: programEnv(proc), seccomp: seccomp && proc.noNewPrivileges ? seccomp : null };
+  return { fifoFd: cfg.fifoFd, path, env: programEnv(proc), seccomp: seccomp && proc.noNewPrivileges ? seccomp : null };
 }
 
 function main(): void {

@@ -9,8 +9,6 @@ export interface InitConfig {
   bundle: string;
   /** absolute path of the root filesystem */
   rootfs: string;
-  /** absolute path of exec.fifo, opened O_PATH before pivot_root */
-  fifo: string;
   plan: Plan;
   decisions: Decisions;
   noPivot: boolean;
@@ -18,6 +16,11 @@ export interface InitConfig {
   preserveFds: number;
   /** the sync socket's fd number in the init stage (3 + preserveFds) */
   syncFd: number;
+  /**
+   * exec.fifo, opened O_PATH by the host and inherited (syncFd + 1): the state directory may be
+   * out of the container user's reach, and it is out of sight after pivot_root
+   */
+  fifoFd: number;
 }
 
 export type InitReport =
