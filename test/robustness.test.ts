@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decideRaw, memoryBytes } from '../host/core.js';
+import { coreExports, decideRaw } from '../host/core.js';
 import { generateInputs, type Input } from './gen/inputs.js';
 import { fixtureBytes, loadVectors, repoRoot, vectorNamed } from './vectors/load.js';
 
@@ -18,6 +18,7 @@ const utf8 = new TextEncoder();
 const rootFacts = vectorNamed('real root: default spec').factsBytes;
 const defaultSpec = () => JSON.parse(Buffer.from(fixtureBytes('default')).toString('utf8'));
 const json = (x: unknown) => utf8.encode(JSON.stringify(x));
+const memoryBytes = () => coreExports().memory.buffer.byteLength;
 
 function saveFailure(input: Input, why: string): string {
   const file = join(repoRoot, 'build', 'fuzz-failure.json');

@@ -50,8 +50,12 @@ static uint8_t *mem(uint32_t ptr, uint32_t len) {
   return m->data + ptr;
 }
 
+/* As host/core.ts: an empty input is pointer 0 (nothing allocated, nothing freed); alloc returning
+ * 0 means the core cannot take the input. */
 static uint32_t copy_in(const uint8_t *bytes, uint32_t len) {
+  if (len == 0) return 0;
   uint32_t ptr = Z_coreZ_alloc(&core, len);
+  if (ptr == 0) { fprintf(stderr, "driver: the core cannot take an input of %u bytes\n", len); exit(1); }
   memcpy(mem(ptr, len), bytes, len);
   return ptr;
 }
@@ -83,8 +87,8 @@ int main(void) {
       return 1;
     }
     Z_coreZ_free(&core, result);
-    Z_coreZ_free(&core, configPtr);
-    Z_coreZ_free(&core, factsPtr);
+    if (configPtr) Z_coreZ_free(&core, configPtr);
+    if (factsPtr) Z_coreZ_free(&core, factsPtr);
     free(facts);
     free(config);
   }
