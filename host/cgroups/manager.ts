@@ -35,7 +35,7 @@ export class CgroupManager {
   create(): void {
     for (const [controller, dir] of Object.entries(this.paths.dirs)) {
       try {
-        mkdirSync(dir, { recursive: true });
+        mkdirs(dir);
         if (controller === 'cpuset') inheritCpuset(dir);
         if (controller === UNIFIED && this.paths.mode === 'v2') enableControllers(dir);
       } catch (e) {
@@ -160,6 +160,20 @@ export class CgroupManager {
         }
       }
     }
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdirSync loops forever when a level fails with
+ * ENOENT (as under /proc or an unmounted controller), and cgroup trees are where that happens.
+ */
+function mkdirs(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) mkdirs(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
 }
 
