@@ -2,7 +2,8 @@
 // (see host/trampoline.c), writes id maps, hands the plan to the init stage (host/init/) and
 // waits until it reports ready. The trampoline makes stateDir/exec.fifo; `start` releases the
 // waiting init stage through it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { closeSync, constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -37,6 +38,7 @@ export interface Spawned {
 }
 
 export const EXEC_FIFO = 'exec.fifo';
+type StdioOption = Exclude<StdioOptions, string>[number];
 
 // build/ next to the bundled CLI (build/wrunc.mjs), or ../build from the sources (tests)
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,16 +61,21 @@ const STAGES: Record<string, string> = {
 };
 
 export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
-  if (o.consoleSocket !== undefined || o.plan.process?.terminal) {
-    throw new WruncError('process.terminal', 'terminals (process.terminal, --console-socket) are not supported yet', '/process/terminal');
+  const terminal = o.plan.process?.terminal ?? false;
+  if (terminal && o.consoleSocket === undefined) {
+    throw new WruncError('process.terminal', 'process.terminal is true: give --console-socket, a unix socket that receives the pty master', '/process/terminal');
   }
+  const consoleSock = terminal ? await connectConsole(o.consoleSocket!) : null;
   const syncFd = 3 + o.preserveFds;
   const joins = o.plan.namespaces.filter((n) => n.path !== null).map((n) => `${n.flag}:${n.path}`);
   const fifo = join(o.stateDir, EXEC_FIFO);
   const args = [String(syncFd), String(o.plan.cloneFlags), o.mode, fifo, ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
-  // stdio is the container's; preserved fds keep their numbers; the sync socket follows them
-  const stdio = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'];
-  const tramp = spawn(TRAMPOLINE, args, { stdio: stdio as ('pipe' | number)[], env: {} });
+  // stdio is the container's; preserved fds keep their numbers; then the sync socket, the fifo
+  // (the trampoline puts it there) and the console socket
+  const stdio: StdioOption[] = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'];
+  if (consoleSock) stdio.push('ignore', consoleSock);
+  const tramp = spawn(TRAMPOLINE, args, { stdio, env: {} });
+  consoleSock?.destroy();
   const exit = new Promise<number>((res) => tramp.once('exit', (code, sig) => res(code ?? 128 + signalNumber(sig))));
   const spawned = new Promise<void>((res, rej) => {
     tramp.once('spawn', res);
@@ -98,6 +105,7 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
     const config: InitConfig = {
       id: o.id, bundle: o.bundle, rootfs: rootfsPath(o), plan: o.plan, decisions: o.decisions,
       noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, syncFd, fifoFd: syncFd + 1,
+      consoleFd: consoleSock ? syncFd + 2 : null,
     };
     sock.write(`${JSON.stringify(config)}\n`);
     const line = await lines.next();
@@ -146,6 +154,14 @@ export function releaseContainer(stateDir: string): void {
     closeSync(fd);
   }
   unlinkSync(fifo);
+}
+
+function connectConsole(path: string): Promise<Socket> {
+  return new Promise((res, rej) => {
+    const sock = connect(path);
+    sock.once('connect', () => res(sock));
+    sock.once('error', (e) => rej(new WruncError('terminal.socket', `connecting to the console socket ${path}: ${e.message}`)));
+  });
 }
 
 function rootfsPath(o: SpawnOptions): string {

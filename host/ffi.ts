@@ -44,6 +44,9 @@ export const closeRange = libc.func('int close_range(unsigned int first, unsigne
 export const statfs = libc.func('int statfs(const char *path, void *buf)');
 export const personality = libc.func('int personality(unsigned long persona)');
 export const kill = libc.func('int kill(int pid, int sig)');
+export const setsid = libc.func('int setsid()');
+export const dup2 = libc.func('int dup2(int oldfd, int newfd)');
+const ioctlRaw = libc.func('int ioctl(int fd, unsigned long request, ...)');
 const fcntlRaw = libc.func('int fcntl(int fd, int cmd, ...)');
 const syscallRaw = libc.func('long syscall(long number, ...)');
 const strerror = libc.func('const char *strerror(int errnum)');
@@ -51,6 +54,11 @@ const strerror = libc.func('const char *strerror(int errnum)');
 /** fcntl with an int argument (F_SETFD, F_SETFL, ...) */
 export function fcntl(fd: number, cmd: number, arg = 0): number {
   return fcntlRaw(fd, cmd, 'int', arg);
+}
+
+/** ioctl with an int argument (TIOCSCTTY, ...) */
+export function ioctlInt(fd: number, request: number, arg = 0): number {
+  return ioctlRaw(fd, request, 'int', arg);
 }
 
 // syscalls glibc 2.36 has no wrapper for
@@ -98,6 +106,7 @@ export const AT_RECURSIVE = 0x8000;
 export const O_PATH = 0o10000000;
 export const O_NOFOLLOW = 0o400000;
 export const F_SETFD = 2;
+export const TIOCSCTTY = 0x540e;
 export const CLOSE_RANGE_CLOEXEC = 4;
 export const PR = {
   SET_KEEPCAPS: 8, CAPBSET_DROP: 24, SET_NO_NEW_PRIVS: 38, CAP_AMBIENT: 47,

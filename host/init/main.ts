@@ -7,6 +7,7 @@ import { realpathSync, writeSync } from 'node:fs';
 import { WruncError } from '../errors.js';
 import { compileSeccomp, type OciSeccomp, type SeccompFilter } from '../seccomp.js';
 import { hangUp, readConfig, report } from './channel.js';
+import { setupConsole } from './console.js';
 import { setupDev } from './devices.js';
 import { exec, lookPath, prepareFds, programEnv, waitForStart } from './exec.js';
 import { applyIdentity, lastCapability } from './identity.js';
@@ -30,6 +31,7 @@ function setup(cfg: InitConfig): { fifoFd: number; path: string; env: string[]; 
   setupDev(plan, cfg.rootfs);
   switchRoot(plan, cfg.rootfs, cfg.noPivot);
 
+  if (proc.terminal && cfg.consoleFd !== null) setupConsole(proc, cfg.consoleFd);
   setNames(plan);
   writeSysctls(plan);
   maskPaths(plan.maskedPaths);

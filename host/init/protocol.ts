@@ -21,6 +21,8 @@ export interface InitConfig {
    * out of the container user's reach, and it is out of sight after pivot_root
    */
   fifoFd: number;
+  /** process.terminal: the console socket, connected by the host (syncFd + 2); null without a terminal */
+  consoleFd: number | null;
 }
 
 export type InitReport =
