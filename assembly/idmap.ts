@@ -10,32 +10,48 @@ const U32_LIMIT: u64 = 0x100000000;
 /** The kernel's limit on map lines (since Linux 4.15). */
 export const MAX_ENTRIES: i32 = 340;
 
-/** Ranges `inside -> outside` of `count` ids: the first and second columns of a map line. */
-export class IdMap {
-  inside: u64[] = [];
-  outside: u64[] = [];
-  count: u64[] = [];
-  /** for spec maps: the entry's node, for error paths */
-  nodes: i32[] = [];
+/**
+ * Ranges `inside -> outside` of `count` ids: the first and second columns of a map line. Entries
+ * live in one raw buffer (inside, outside, count as u64, then the spec entry's node) so that a map
+ * costs one allocation, not one per column and growth step.
+ */
+const ENTRY: usize = 32;
 
-  get length(): i32 { return this.inside.length; }
+export class IdMap {
+  buf: usize = 0;
+  length: i32 = 0;
+  cap: i32 = 0;
 
   add(inside: u64, outside: u64, count: u64, node: i32): void {
-    this.inside.push(inside);
-    this.outside.push(outside);
-    this.count.push(count);
-    this.nodes.push(node);
+    if (this.length == this.cap) {
+      const cap = this.cap == 0 ? 4 : this.cap << 1;
+      const buf = heap.alloc(<usize>cap * ENTRY);
+      if (this.length > 0) memory.copy(buf, this.buf, <usize>this.length * ENTRY);
+      this.buf = buf;
+      this.cap = cap;
+    }
+    const e = this.buf + <usize>this.length * ENTRY;
+    store<u64>(e, inside);
+    store<u64>(e, outside, 8);
+    store<u64>(e, count, 16);
+    store<i32>(e, node, 24);
+    this.length++;
   }
 
-  @inline start(side: i32, i: i32): u64 { return side == INSIDE ? unchecked(this.inside[i]) : unchecked(this.outside[i]); }
+  @inline inside(i: i32): u64 { return load<u64>(this.buf + <usize>i * ENTRY); }
+  @inline outside(i: i32): u64 { return load<u64>(this.buf + <usize>i * ENTRY, 8); }
+  @inline count(i: i32): u64 { return load<u64>(this.buf + <usize>i * ENTRY, 16); }
+  /** for spec maps: the entry's node, for error paths */
+  @inline node(i: i32): i32 { return load<i32>(this.buf + <usize>i * ENTRY, 24); }
+  @inline start(side: i32, i: i32): u64 { return side == INSIDE ? this.inside(i) : this.outside(i); }
 
   isIdentity(): bool {
-    return this.length == 1 && this.inside[0] == 0 && this.outside[0] == 0 && this.count[0] == U32_LIMIT - 1;
+    return this.length == 1 && this.inside(0) == 0 && this.outside(0) == 0 && this.count(0) == U32_LIMIT - 1;
   }
 
   /** A single line mapping exactly one id to `own` on the outside. */
   isSelfMap(own: u64): bool {
-    return this.length == 1 && this.outside[0] == own && this.count[0] == 1;
+    return this.length == 1 && this.outside(0) == own && this.count(0) == 1;
   }
 
   /** Whether every id of [id, id+n) falls in some range on `side`. */
@@ -46,7 +62,7 @@ export class IdMap {
       let advanced = false;
       for (let i = 0; i < this.length; i++) {
         const s = this.start(side, i);
-        const e = s + unchecked(this.count[i]);
+        const e = s + this.count(i);
         if (cur >= s && cur < e) { cur = e; advanced = true; break; }
       }
       if (!advanced) return false;
@@ -60,9 +76,9 @@ export class IdMap {
   writeLines(w: Writer): void {
     w.byte(0x22);
     for (let i = 0; i < this.length; i++) {
-      w.u64(unchecked(this.inside[i])); w.byte(0x20);
-      w.u64(unchecked(this.outside[i])); w.byte(0x20);
-      w.u64(unchecked(this.count[i])); w.byte(0x5c); w.byte(0x6e);
+      w.u64(this.inside(i)); w.byte(0x20);
+      w.u64(this.outside(i)); w.byte(0x20);
+      w.u64(this.count(i)); w.byte(0x5c); w.byte(0x6e);
     }
     w.byte(0x22);
   }
@@ -141,8 +157,8 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
     return;
   }
   for (let i = 0; i < m.length; i++) {
-    const n = unchecked(m.nodes[i]);
-    const c = unchecked(m.inside[i]), h = unchecked(m.outside[i]), s = unchecked(m.count[i]);
+    const n = m.node(i);
+    const h = m.outside(i), s = m.count(i);
     if (s == 0) {
       r.error("idmap.invalid", doc.path(n) + "/size", what + " entry " + i.toString() + " has size 0; give it a size of at least 1 or remove it.");
       continue;
@@ -153,7 +169,7 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
     }
     let overlap = false;
     for (let j = 0; j < i && !overlap; j++) {
-      const sj = unchecked(m.count[j]);
+      const sj = m.count(j);
       for (let side = INSIDE; side <= OUTSIDE; side++) {
         const a = m.start(side, i), b = m.start(side, j);
         if (a < b + sj && b < a + s) {

@@ -18,6 +18,16 @@ export const K_KEY: i32 = 7;
 
 /** The string had escapes: start/end point at a decoded copy, which may hold '"', '\\' or controls. */
 export const F_DECODED: i32 = 0x100;
+/** Bits 16-31 of a key node's first word: a signature of its bytes, so lookups skip most keys cheaply. */
+@inline function signature(p: usize, len: i32): i32 {
+  return len == 0 ? 0 : ((len & 0xff) << 24) | (<i32>load<u8>(p + <usize>(len - 1)) << 16);
+}
+
+@inline function literalSignature(s: string): i32 {
+  const len = s.length;
+  return len == 0 ? 0 : ((len & 0xff) << 24) | (<i32>load<u16>(changetype<usize>(s) + (<usize>(len - 1) << 1)) << 16);
+}
+
 /** The number is written as an integer (no fraction, no exponent). */
 export const F_INT: i32 = 0x200;
 export const F_NEG: i32 = 0x400;
@@ -57,8 +67,9 @@ export class Tape {
   get(obj: i32, key: string): i32 {
     if (obj < 0 || this.kind(obj) != K_OBJECT) return -1;
     let found = -1;
+    const sig = literalSignature(key);
     for (let k = this.first(obj); k >= 0; k = this.next(k)) {
-      if (this.eq(k, key)) found = k + 1;
+      if ((this.flags(k) & 0xffff0000) == sig && this.eq(k, key)) found = k + 1;
     }
     return found;
   }
@@ -144,7 +155,7 @@ class Parser {
     if (t.count >= t.cap) return this.fail("the document has too many values");
     const n = t.count++;
     const a = t.nodes + <usize>n * NODE;
-    store<i32>(a, kind);
+    store<i32>(a, (kind & 0xff) == K_KEY ? kind | signature(start, <i32>(end - start)) : kind);
     store<u32>(a, <u32>start, 4);
     store<u32>(a, <u32>end, 8);
     store<i32>(a, -1, 12);
@@ -234,6 +245,12 @@ class Parser {
     const e = this.end;
     let escaped = false;
     while (true) {
+      // eight plain bytes at a time: none is '"', '\\', a control or non-ASCII
+      while (this.p + 8 <= e) {
+        const x = load<u64>(this.p);
+        if (((hasZero(x ^ 0x2222222222222222) | hasZero(x ^ 0x5c5c5c5c5c5c5c5c) | hasLess(x) | x) & 0x8080808080808080) != 0) break;
+        this.p += 8;
+      }
       if (this.p >= e) return this.fail("the document ends inside a string");
       const c = <i32>load<u8>(this.p);
       if (c == 0x22) break;
@@ -385,6 +402,11 @@ class Parser {
     return a;
   }
 }
+
+// SWAR byte tests (high bit of each byte set where the test holds, modulo false positives
+// that only send the scan to the byte loop)
+@inline function hasZero(x: u64): u64 { return (x - 0x0101010101010101) & ~x; }
+@inline function hasLess(x: u64): u64 { return (x - 0x2020202020202020) & ~x; }
 
 function hexDigit(c: i32): i32 {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
