@@ -6,16 +6,21 @@ import type { CommandDef, Ctx, GlobalOptions } from './context.js';
 import { Logger } from './log.js';
 import { create } from './create.js';
 import { del } from './delete.js';
+import { events } from './events.js';
 import { explain } from './explain.js';
 import { features } from './features.js';
 import { kill } from './kill.js';
 import { list } from './list.js';
+import { pause } from './pause.js';
+import { ps } from './ps.js';
+import { resume } from './resume.js';
 import { run } from './run.js';
 import { spec } from './spec.js';
 import { start } from './start.js';
 import { state } from './state.js';
+import { update } from './update.js';
 
-export const COMMANDS: CommandDef[] = [create, start, run, state, list, kill, del, spec, features, explain];
+export const COMMANDS: CommandDef[] = [create, start, run, state, list, kill, del, ps, pause, resume, events, update, spec, features, explain];
 
 export const VERSION = 'wrunc version 0.1.0\nspec: 1.0.2-dev\ncore abi: 1';
 
