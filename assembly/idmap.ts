@@ -158,7 +158,7 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
   }
   for (let i = 0; i < m.length; i++) {
     const n = m.node(i);
-    const h = m.outside(i), s = m.count(i);
+    const c = m.inside(i), h = m.outside(i), s = m.count(i);
     if (s == 0) {
       r.error("idmap.invalid", doc.path(n) + "/size", what + " entry " + i.toString() + " has size 0; give it a size of at least 1 or remove it.");
       continue;
