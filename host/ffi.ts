@@ -46,7 +46,33 @@ export const personality = libc.func('int personality(unsigned long persona)');
 export const kill = libc.func('int kill(int pid, int sig)');
 export const setsid = libc.func('int setsid()');
 export const dup2 = libc.func('int dup2(int oldfd, int newfd)');
-const ioctlRaw = libc.func('int ioctl(int fd, unsigned long request, ...)');
+export const ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
+
+// ptys and unix sockets (host/terminal.ts)
+export const posixOpenpt = libc.func('int posix_openpt(int flags)');
+export const grantpt = libc.func('int grantpt(int fd)');
+export const unlockpt = libc.func('int unlockpt(int fd)');
+export const ptsnameR = libc.func('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)');
+export const tcgetattr = libc.func('int tcgetattr(int fd, _Out_ uint8_t *termios)');
+export const tcsetattr = libc.func('int tcsetattr(int fd, int when, const uint8_t *termios)');
+export const cfmakeraw = libc.func('void cfmakeraw(_Inout_ uint8_t *termios)');
+export const socket = libc.func('int socket(int domain, int type, int protocol)');
+export const connect = libc.func('int connect(int fd, const uint8_t *addr, uint32_t len)');
+export const bind = libc.func('int bind(int fd, const uint8_t *addr, uint32_t len)');
+export const listen = libc.func('int listen(int fd, int backlog)');
+export const accept4 = libc.func('int accept4(int fd, void *addr, void *len, int flags)');
+export const iovec = koffi.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });
+export const msghdr = koffi.struct('msghdr', {
+  msg_name: 'void *',
+  msg_namelen: 'uint32_t',
+  msg_iov: koffi.pointer(iovec),
+  msg_iovlen: 'size_t',
+  msg_control: 'void *',
+  msg_controllen: 'size_t',
+  msg_flags: 'int',
+});
+export const sendmsg = libc.func('long sendmsg(int fd, const msghdr *msg, int flags)');
+export const recvmsg = libc.func('long recvmsg(int fd, _Inout_ msghdr *msg, int flags)');
 const fcntlRaw = libc.func('int fcntl(int fd, int cmd, ...)');
 const syscallRaw = libc.func('long syscall(long number, ...)');
 const strerror = libc.func('const char *strerror(int errnum)');
@@ -58,7 +84,7 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
 
 /** ioctl with an int argument (TIOCSCTTY, ...) */
 export function ioctlInt(fd: number, request: number, arg = 0): number {
-  return ioctlRaw(fd, request, 'int', arg);
+  return ioctl(fd, request, 'int', arg);
 }
 
 // syscalls glibc 2.36 has no wrapper for
