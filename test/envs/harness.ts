@@ -30,7 +30,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const REPO = resolve(here, '..', '..');
+/** the repository (this file runs from test/envs, or bundled from build/) */
+export const REPO = ((): string => {
+  for (let d = here; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'bin', 'wrunc'))) return d;
+  return resolve(here, '..', '..');
+})();
 /** the runtime under test; WRUNC_TEST_RUNTIME=/usr/sbin/runc runs the same environments with runc */
 export const RUNTIME = process.env.WRUNC_TEST_RUNTIME || join(REPO, 'bin', 'wrunc');
 export const RUNTIME_NAME = RUNTIME.endsWith('runc') && !RUNTIME.endsWith('wrunc') ? 'runc' : 'wrunc';
