@@ -4,7 +4,7 @@
 // spec type/required/value checks, and a plan of the same shape. It is not used by wrunc; it exists
 // so that "the core costs X" has an honest comparison. bench/decision.ts checks on every run that
 // its decisions and error codes equal the core's on the benchmarked inputs.
-import type { Decision, Decisions, Facts, IdRange, Plan, PlanMount, PlanNamespace, PlanProcess, Problem, Result } from '../../host/types.js';
+import type { Decision, Decisions, Facts, IdRange, Plan, PlanMount, PlanNamespace, PlanProcess, PlanSeccomp, Problem, Result } from '../../host/types.js';
 
 const U32_MAX = 0xffffffff;
 const MAX_MAP_ENTRIES = 340;
@@ -85,7 +85,9 @@ class Checker {
   integer(v: unknown, path: string, min: number, max: number, required = false): number | undefined {
     if (v === undefined) { if (required) this.error('spec.required', path, `${path} is required`); return undefined; }
     if (typeof v !== 'number') { this.error('spec.type', path, `${path} must be a number`); return undefined; }
-    if (!Number.isInteger(v) || v < min || v > max) { this.error('spec.value', path, `${path} must be an integer from ${min} to ${max}`); return undefined; }
+    // As the runtime-spec's JSON schema: integer-ness is the type, the range is the value.
+    if (!Number.isInteger(v)) { this.error('spec.type', path, `${path} must be an integer`); return undefined; }
+    if (v < min || v > max) { this.error('spec.value', path, `${path} must be from ${min} to ${max}`); return undefined; }
     return v;
   }
   strings(v: unknown, path: string, required = false): string[] {
@@ -190,20 +192,20 @@ function checkIdMaps(c: Checker, f: Facts, dec: Decisions, maps: IdMapEntry[], k
   maps.forEach((m, i) => {
     const p = `${path}/${i}`;
     if (m.size === 0) { c.error('idmap.invalid', `${p}/size`, `${p} maps no ids: size must be at least 1`); return; }
-    if (m.containerID + m.size > U32_MAX || m.hostID + m.size > U32_MAX) { c.error('idmap.invalid', p, `${p} runs past id 4294967294`); return; }
+    if (m.containerID + m.size > U32_MAX || m.hostID + m.size > U32_MAX) { c.error('idmap.invalid', `${p}/size`, `${p} runs past id 4294967294`); return; }
     for (let j = 0; j < i; j++) {
       const o = maps[j];
       if (m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) { c.error('idmap.overlap', p, `${p} overlaps ${path}/${j} on the container side`); return; }
       if (m.hostID < o.hostID + o.size && o.hostID < m.hostID + m.size) { c.error('idmap.overlap', p, `${p} overlaps ${path}/${j} on the host side`); return; }
     }
-    if (!covered(own, m.hostID, m.size)) { c.error('idmap.host-unmapped', p, `${p}: host ids ${m.hostID}..${m.hostID + m.size - 1} are not mapped in the runtime's namespace`); return; }
+    if (!covered(own, m.hostID, m.size)) { c.error('idmap.host-unmapped', `${p}/hostID`, `${p}: host ids ${m.hostID}..${m.hostID + m.size - 1} are not mapped in the runtime's namespace`); return; }
     if (dec.rootlessEuid.value && !(m.size === 1 && m.hostID === ownId) && !within(allotted, m.hostID, m.size)) {
-      c.error('idmap.not-allotted', p, `${p}: host ids are neither your own ${kind} nor in /etc/sub${kind}`); return;
+      c.error('idmap.not-allotted', `${p}/hostID`, `${p}: host ids are neither your own ${kind} nor in /etc/sub${kind}`); return;
     }
     lines += `${m.containerID} ${m.hostID} ${m.size}\n`;
   });
   if (dec.idmapWriter.value === 'newidmap' && !f.idmapHelpers[kind === 'uid' ? 'newuidmap' : 'newgidmap']) {
-    c.error('idmap.helper-missing', `/facts/idmapHelpers/new${kind}map`, `new${kind}map is needed to write this map: install the uidmap package`);
+    c.error('idmap.helper-missing', path, `new${kind}map is needed to write this map: install the uidmap package`);
   }
   return lines;
 }
@@ -229,8 +231,10 @@ function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { 
   let flags = 0, clearFlags = 0, attrSet = 0, attrClr = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   options.forEach((o, j) => {
     const op = `${p}/options/${j}`;
+    if (o === 'tmpcopyup') { copyUp = true; return; }
     const flag = FLAG_OPTIONS.get(o);
     if (flag) { if (flag[0]) { flags |= flag[1]; clearFlags &= ~flag[1]; } else { flags &= ~flag[1]; clearFlags |= flag[1]; } return; }
     const prop = PROPAGATION.get(o);
@@ -248,23 +252,23 @@ function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { 
   });
   if (destination === undefined) return undefined;
   if (type === 'bind') flags |= MS.BIND;
-  return { destination, source, type, flags, clearFlags, propagation, attrSet, attrClr, data: data.join(','), index: i };
+  return { destination, source, type, flags, clearFlags, propagation, attrSet, attrClr, data: data.join(','), copyUp, index: i };
 }
 
 function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, idsIn: { uid: IdMapEntry[]; gid: IdMapEntry[] }): PlanProcess | null {
   const user = c.isObject(pr.user, '/process/user', true) ? pr.user : {};
   const uid = c.integer(user.uid, '/process/user/uid', 0, U32_MAX, true);
   const gid = c.integer(user.gid, '/process/user/gid', 0, U32_MAX, true);
-  // An empty map was already reported (rootless.*map-required, spec.*): only the root cause is an error.
-  if (uid !== undefined && idsIn.uid.length && !covered(idsIn.uid, uid, 1)) c.error('user.unmapped', '/process/user/uid', `uid ${uid} is not mapped in the container's user namespace`);
-  if (gid !== undefined && idsIn.gid.length && !covered(idsIn.gid, gid, 1)) c.error('user.unmapped', '/process/user/gid', `gid ${gid} is not mapped in the container's user namespace`);
+  if (uid !== undefined && !covered(idsIn.uid, uid, 1)) c.error('user.unmapped', '/process/user/uid', `uid ${uid} is not mapped in the container's user namespace`);
+  if (gid !== undefined && !covered(idsIn.gid, gid, 1)) c.error('user.unmapped', '/process/user/gid', `gid ${gid} is not mapped in the container's user namespace`);
   const additionalGids: number[] = [];
   if (c.isArray(user.additionalGids, '/process/user/additionalGids')) {
     user.additionalGids.forEach((g, i) => { const x = c.integer(g, `/process/user/additionalGids/${i}`, 0, U32_MAX); if (x !== undefined) additionalGids.push(x); });
     if (additionalGids.length && dec.setgroups.value === 'deny') {
       c.error('user.additional-gids', '/process/user/additionalGids', 'additionalGids need setgroups, which a directly written gid map denies: map through newgidmap');
     } else {
-      additionalGids.forEach((g, i) => { if (!covered(idsIn.gid, g, 1)) c.error('user.additional-gids', `/process/user/additionalGids/${i}`, `gid ${g} is not mapped in the container's user namespace`); });
+      const unmapped = additionalGids.filter((g) => !covered(idsIn.gid, g, 1));
+      if (unmapped.length) c.error('user.additional-gids', '/process/user/additionalGids', `gids ${unmapped.join(', ')} are not mapped in the container's user namespace`);
     }
   }
   const args = c.strings(pr.args, '/process/args', true);
@@ -303,6 +307,8 @@ function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, i
     oomScoreAdj: c.integer(pr.oomScoreAdj, '/process/oomScoreAdj', -1000, 1000) ?? null,
     apparmorProfile: c.string(pr.apparmorProfile, '/process/apparmorProfile') ?? '', selinuxLabel: c.string(pr.selinuxLabel, '/process/selinuxLabel') ?? '',
     capabilities: caps, rlimits,
+    // The benchmarked specs have neither; present ones are validated no further here.
+    ioPriority: null, scheduler: null,
   };
 }
 
@@ -342,6 +348,10 @@ function planSpec(c: Checker, f: Facts, dec: Decisions, spec: unknown): Plan | n
     spec.mounts.forEach((m, i) => { if (c.isObject(m, `/mounts/${i}`, true)) { const pm = parseMount(c, m, i, idsIn); if (pm) mounts.push(pm); } });
   }
   const process = c.isObject(spec.process, '/process') ? parseProcess(c, spec.process, dec, idsIn) : null;
+  const hostname = c.string(spec.hostname, '/hostname') ?? null;
+  if (hostname !== null && !namespaces.some((n) => n.type === 'uts')) {
+    c.error('spec.value', '/hostname', 'hostname needs a UTS namespace of the container\'s own: add {"type": "uts"} to linux.namespaces');
+  }
   const rootfsPropagation = linux.rootfsPropagation === undefined ? MS.SLAVE | MS.REC : PROPAGATION.get(c.string(linux.rootfsPropagation, '/linux/rootfsPropagation') ?? '');
   if (rootfsPropagation === undefined) c.error('spec.value', '/linux/rootfsPropagation', 'rootfsPropagation must be a propagation mode');
   const cgroupsPath = c.string(linux.cgroupsPath, '/linux/cgroupsPath') ?? `/${f.containerId ?? ''}`;
@@ -366,14 +376,35 @@ function planSpec(c: Checker, f: Facts, dec: Decisions, spec: unknown): Plan | n
   }
   const hook = { prestart: [], createRuntime: [], createContainer: [], startContainer: [], poststart: [], poststop: [] };
   return {
-    ociVersion, root, hostname: c.string(spec.hostname, '/hostname') ?? null, domainname: c.string(spec.domainname, '/domainname') ?? null,
+    ociVersion, root, hostname, domainname: c.string(spec.domainname, '/domainname') ?? null,
     namespaces, cloneFlags: namespaces.filter((n) => n.path === null).reduce((a, n) => a | n.flag, 0), newUserNamespace, uidMap, gidMap,
     mounts, rootfsPropagation: rootfsPropagation ?? 0, devices: [], process,
     maskedPaths: c.strings(linux.maskedPaths, '/linux/maskedPaths'), readonlyPaths: c.strings(linux.readonlyPaths, '/linux/readonlyPaths'),
     sysctl: c.isObject(linux.sysctl, '/linux/sysctl') ? Object.entries(linux.sysctl).map(([key, value]) => ({ key, value: String(value) })) : [],
-    cgroup: { path: cgroupsPath, relative: !cgroupsPath.startsWith('/'), writes }, hooks: hook, seccomp: linux.seccomp ?? null,
+    cgroup: { path: cgroupsPath, relative: !cgroupsPath.startsWith('/'), writes }, hooks: hook, seccomp: parseSeccomp(c, linux.seccomp),
     personality: null, timeOffsets: null,
     annotations: c.isObject(spec.annotations, '/annotations') ? Object.entries(spec.annotations).map(([key, value]) => ({ key, value: String(value) })) : [],
+    mountLabel: c.string(linux.mountLabel, '/linux/mountLabel') ?? '',
+  };
+}
+
+function parseSeccomp(c: Checker, v: unknown): PlanSeccomp | null {
+  if (!c.isObject(v, '/linux/seccomp')) return null;
+  const syscalls: PlanSeccomp['syscalls'] = [];
+  if (c.isArray(v.syscalls, '/linux/seccomp/syscalls')) {
+    v.syscalls.forEach((sc, i) => {
+      const p = `/linux/seccomp/syscalls/${i}`;
+      if (!c.isObject(sc, p, true)) return;
+      syscalls.push({ names: c.strings(sc.names, `${p}/names`, true), action: c.string(sc.action, `${p}/action`, true) ?? '',
+        errnoRet: c.integer(sc.errnoRet, `${p}/errnoRet`, 0, U32_MAX) ?? null, args: [] });
+    });
+  }
+  return {
+    defaultAction: c.string(v.defaultAction, '/linux/seccomp/defaultAction', true) ?? '',
+    defaultErrnoRet: c.integer(v.defaultErrnoRet, '/linux/seccomp/defaultErrnoRet', 0, U32_MAX) ?? null,
+    architectures: c.strings(v.architectures, '/linux/seccomp/architectures'), flags: c.strings(v.flags, '/linux/seccomp/flags'),
+    listenerPath: c.string(v.listenerPath, '/linux/seccomp/listenerPath') ?? '', listenerMetadata: c.string(v.listenerMetadata, '/linux/seccomp/listenerMetadata') ?? '',
+    syscalls,
   };
 }
 
@@ -385,6 +416,7 @@ export function decideBaseline(factsInput: unknown, config: Uint8Array): Result 
   const c = new Checker();
   let spec: unknown;
   if (config.length) {
+    // JSON.parse says where the text broke only as an offset, so syntax errors point at "" here.
     try { spec = JSON.parse(decoder.decode(config)); } catch (e) { c.error('spec.syntax', '', `config.json is not valid JSON: ${(e as Error).message}`); }
   }
   const decisions = decideTable(facts, spec);
