@@ -126,30 +126,33 @@ int main(int argc, char **argv)
 	sync_fd = atoi(argv[1]);
 	unsigned long clone_flags = strtoul(argv[2], NULL, 0);
 	int run = strcmp(argv[3], "run") == 0;
+	int i = 5;
+	while (i < argc && strcmp(argv[i], "--") != 0)
+		i++;
+	if (i + 1 >= argc || i - 5 > MAX_JOIN) {
+		errno = EINVAL;
+		fail("args");
+	}
+	char **program = argv + i + 1;
+
+	/* nothing that can fail before 'G': the host reads our reports only after writing it */
+	expect('G');
 	if (strcmp(argv[4], "-") != 0)
 		make_fifo(argv[4]);
 
 	/* open every namespace first: after joining a mount namespace, paths mean something else */
-	int join_fd[MAX_JOIN], join_type[MAX_JOIN], njoin = 0, i = 5;
-	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+	int join_fd[MAX_JOIN], join_type[MAX_JOIN], njoin = 0;
+	for (int j = 5; j < i; j++, njoin++) {
 		char *path;
-		join_type[njoin] = (int)strtoul(argv[i], &path, 0);
-		if (*path != ':' || njoin == MAX_JOIN) {
+		join_type[njoin] = (int)strtoul(argv[j], &path, 0);
+		if (*path != ':') {
 			errno = EINVAL;
 			fail("args");
 		}
 		join_fd[njoin] = open(path + 1, O_RDONLY | O_CLOEXEC);
 		if (join_fd[njoin] < 0)
 			fail("open-ns");
-		njoin++;
 	}
-	if (i + 1 >= argc) {
-		errno = EINVAL;
-		fail("args");
-	}
-	char **program = argv + i + 1;
-
-	expect('G');
 
 	for (int j = 0; j < njoin; j++) {
 		if (setns(join_fd[j], join_type[j]) < 0)
