@@ -28,6 +28,7 @@ function mountOne(m: PlanMount, ctx: MountContext): void {
   const dest = resolveIn(ctx.rootfs, m.destination, pointer);
   if (m.type === 'cgroup' || m.type === 'cgroup2') {
     createTarget(dest, false);
+    // only the check: the cgroup layout is built below dest by path, on top of the new tmpfs
     viaFd(ctx.realRoot, dest, pointer, () => undefined);
     mountCgroup(m, dest, ctx.cgroupNamespace, pointer);
     return;
