@@ -4,7 +4,7 @@
 // waiting init stage through it.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { closeSync, constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -77,7 +77,7 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
   const tramp = spawn(TRAMPOLINE, args, { stdio, env: {} });
   consoleSock?.destroy();
   const exit = new Promise<number>((res) => tramp.once('exit', (code, sig) => res(code ?? 128 + signalNumber(sig))));
-  const spawned = new Promise<void>((res, rej) => {
+  await new Promise<void>((res, rej) => {
     tramp.once('spawn', res);
     tramp.once('error', (e) => rej(new WruncError('container.spawn', `starting ${TRAMPOLINE}: ${e.message}`)));
   });
@@ -85,7 +85,6 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
   const lines = new LineReader(sock);
   let initPid = 0;
   try {
-    await spawned;
     o.onSpawn(tramp.pid!);
     sock.write('G');
     for (;;) {
@@ -113,9 +112,13 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
     const report = parseReport(line);
     if (report.t === 'error') throw new WruncError(report.code, report.message, report.path);
   } catch (e) {
-    if (initPid) signal(initPid, 'SIGKILL');
-    if (tramp.pid && tramp.exitCode === null) signal(tramp.pid, 'SIGKILL');
     sock.destroy();
+    if (tramp.exitCode === null) signal(tramp.pid!, 'SIGKILL');
+    if (initPid) {
+      // PID 1 of its namespace: its death takes the whole namespace; wait so the cgroup empties
+      signal(initPid, 'SIGKILL');
+      await gone(initPid);
+    }
     throw e;
   }
   sock.destroy();
@@ -148,7 +151,7 @@ export function releaseContainer(stateDir: string): void {
       if (n === 1) break;
       // 0: no writer yet (the init stage is between "ready" and its open); -1: writer, no byte yet
       if (Date.now() > deadline) throw new WruncError('container.not-created', 'the container process did not wait for start (did it die?)');
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, n === 0 ? 5 : 1);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   } finally {
     closeSync(fd);
@@ -203,6 +206,21 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     process.kill(pid, sig);
   } catch {
     // already gone
+  }
+}
+
+/** resolves once pid has exited (a zombie counts: its reaper is not us), or after 2 s */
+async function gone(pid: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 
