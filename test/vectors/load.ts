@@ -9,8 +9,8 @@ export interface ExpectedProblem { code: string; path: string }
 
 export interface Expectation {
   ok: boolean;
-  /** subset: only the decisions named here are compared (their `value`) */
-  decisions?: Record<string, unknown>;
+  /** subset: only the decisions named here are compared (their `value`); null: unreadable facts */
+  decisions?: Record<string, unknown> | null;
   /** exact, compared as a multiset of code+path (order is not part of the contract) */
   errors: ExpectedProblem[];
   /** when present: exact, like errors */
@@ -24,6 +24,7 @@ export interface PatchOp { op: 'add' | 'replace' | 'remove'; path: string; value
 
 export interface VectorSource {
   name: string;
+  /** the Facts object, or {"raw": "..."} for facts that are not valid JSON */
   facts: unknown;
   config: unknown;
   patch?: PatchOp[];
@@ -128,7 +129,7 @@ export function loadVectorFile(file: string): Vector[] {
   return sources.map((s) => ({
     ...s,
     file,
-    factsBytes: utf8.encode(JSON.stringify(s.facts)),
+    factsBytes: utf8.encode(isRaw(s.facts) ? s.facts.raw : JSON.stringify(s.facts)),
     configBytes: configBytesOf(s),
   }));
 }
