@@ -57,6 +57,7 @@ const STAGES: Record<string, string> = {
   unshare: 'creating namespaces',
   fork: 'forking the container process',
   mkfifo: `making ${EXEC_FIFO}`,
+  'timens-offsets': 'writing the time namespace offsets',
   exec: 'starting the init stage',
 };
 
@@ -69,7 +70,7 @@ export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
   const syncFd = 3 + o.preserveFds;
   const joins = o.plan.namespaces.filter((n) => n.path !== null).map((n) => `${n.flag}:${n.path}`);
   const fifo = join(o.stateDir, EXEC_FIFO);
-  const args = [String(syncFd), String(o.plan.cloneFlags), o.mode, fifo, ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
+  const args = [String(syncFd), String(o.plan.cloneFlags), o.mode, fifo, timeOffsets(o.plan), ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
   // stdio is the container's; preserved fds keep their numbers; then the sync socket, the fifo
   // (the trampoline puts it there) and the console socket
   const stdio: StdioOption[] = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'];
@@ -159,6 +160,12 @@ export function releaseContainer(stateDir: string): void {
   unlinkSync(fifo);
 }
 
+/** linux.timeOffsets as /proc/self/timens_offsets lines, "-" for none */
+function timeOffsets(plan: Plan): string {
+  const lines = Object.entries(plan.timeOffsets ?? {}).map(([clock, o]) => `${clock} ${o.secs} ${o.nanosecs}\n`);
+  return lines.length ? lines.join('') : '-';
+}
+
 function connectConsole(path: string): Promise<Socket> {
   return new Promise((res, rej) => {
     const sock = connect(path);
@@ -182,7 +189,7 @@ function parseReport(line: string): InitReport {
 function trampolineError(line: string): WruncError {
   const [word, stage = '', err = '0'] = line.split(' ');
   if (word !== 'error') return new WruncError('init.protocol', `unexpected message from the trampoline: ${line.slice(0, 200)}`);
-  const namespaces = ['open-ns', 'setns', 'unshare-user', 'unshare'].includes(stage);
+  const namespaces = ['open-ns', 'setns', 'unshare-user', 'unshare', 'timens-offsets'].includes(stage);
   const code = namespaces ? 'namespace.create' : stage === 'mkfifo' ? 'container.state' : 'container.spawn';
   return new WruncError(code, `trampoline failed ${STAGES[stage] ?? stage}: ${errnoName(Number(err))}`, namespaces ? '/linux/namespaces' : '');
 }

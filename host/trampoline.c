@@ -3,7 +3,7 @@
  * namespaces, forks so that its child is PID 1 of a new PID namespace, and execs the next
  * stage. It makes no decisions: the host says what to do in argv and on the sync socket.
  *
- *   wrunc-tramp SYNCFD CLONEFLAGS MODE FIFO [FLAG:PATH ...] -- PROGRAM [ARG ...]
+ *   wrunc-tramp SYNCFD CLONEFLAGS MODE FIFO TIMENS [FLAG:PATH ...] -- PROGRAM [ARG ...]
  *
  *   SYNCFD      a stream socket to the host; the child keeps it (the next stage uses it)
  *   CLONEFLAGS  CLONE_NEW* flags of the namespaces to create (CLONE_NEWUSER first, with maps)
@@ -13,6 +13,8 @@
  *               with the host's credentials: the container's user may not reach the state
  *               directory, and after pivot_root nobody can. (Here, not in Node, which has no
  *               mkfifo: running mkfifo(1) costs a process.)
+ *   TIMENS      "-", or the lines for /proc/self/timens_offsets ("monotonic SECS NSECS\n..."),
+ *               written after creating a time namespace and before the child enters it
  *   FLAG:PATH   namespaces to join, in order (a user namespace first), e.g. 0x40000000:/proc/1/ns/net
  *
  * Protocol on SYNCFD:
@@ -95,6 +97,15 @@ static void make_fifo(const char *path)
 		fail("mkfifo");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		fail("timens-offsets");
+	close(fd);
+}
+
 static void forward(int sig)
 {
 	if (child > 0)
@@ -119,17 +130,17 @@ static int wait_and_mirror(sigset_t *saved)
 
 int main(int argc, char **argv)
 {
-	if (argc < 7) {
-		fprintf(stderr, "usage: wrunc-tramp SYNCFD CLONEFLAGS create|run FIFO|- [FLAG:PATH ...] -- PROGRAM [ARG ...]\n");
+	if (argc < 8) {
+		fprintf(stderr, "usage: wrunc-tramp SYNCFD CLONEFLAGS create|run FIFO|- TIMENS|- [FLAG:PATH ...] -- PROGRAM [ARG ...]\n");
 		return 2;
 	}
 	sync_fd = atoi(argv[1]);
 	unsigned long clone_flags = strtoul(argv[2], NULL, 0);
 	int run = strcmp(argv[3], "run") == 0;
-	int i = 5;
+	int i = 6;
 	while (i < argc && strcmp(argv[i], "--") != 0)
 		i++;
-	if (i + 1 >= argc || i - 5 > MAX_JOIN) {
+	if (i + 1 >= argc || i - 6 > MAX_JOIN) {
 		errno = EINVAL;
 		fail("args");
 	}
@@ -142,7 +153,7 @@ int main(int argc, char **argv)
 
 	/* open every namespace first: after joining a mount namespace, paths mean something else */
 	int join_fd[MAX_JOIN], join_type[MAX_JOIN], njoin = 0;
-	for (int j = 5; j < i; j++, njoin++) {
+	for (int j = 6; j < i; j++, njoin++) {
 		char *path;
 		join_type[njoin] = (int)strtoul(argv[j], &path, 0);
 		if (*path != ':') {
@@ -172,6 +183,8 @@ int main(int argc, char **argv)
 	clone_flags &= ~(unsigned long)CLONE_NEWUSER;
 	if (clone_flags && unshare((int)clone_flags) < 0)
 		fail("unshare");
+	if ((clone_flags & CLONE_NEWTIME) && strcmp(argv[5], "-") != 0)
+		write_file("/proc/self/timens_offsets", argv[5]);
 
 	/* no signal may hit the parent between fork and installing the forwarders */
 	sigset_t all, saved;
