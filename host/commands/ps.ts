@@ -12,7 +12,7 @@ export const ps: CommandDef = {
   describe: 'list the processes running in a container; options after the id go to ps (default -ef)',
   builder: (y) => y
     // everything after the id belongs to ps, dashes included, as runc (SkipArgReorder)
-    .parserConfiguration({ 'halt-at-non-option': true, 'boolean-negation': false })
+    .parserConfiguration({ 'unknown-options-as-args': true, 'boolean-negation': false })
     .positional('container-id', { type: 'string', describe: 'the container whose processes to list' })
     .positional('ps-options', { type: 'string', array: true, describe: 'options for ps(1), e.g. -eo pid,comm' })
     .option('format', { alias: 'f', choices: ['table', 'json'], default: 'table', describe: 'table (ps output) or json (host pids)' }),

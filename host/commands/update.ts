@@ -44,14 +44,16 @@ export const update: CommandDef = {
   builder: (y) => {
     let b = y
       .positional('container-id', { type: 'string', describe: 'the container to update' })
-      .option('resources', { alias: 'r', type: 'string', describe: 'a file with a LinuxResources JSON object, or - for stdin; the other flags are then ignored' });
+      // nargs 1: the value may be "-" or start with a dash ("-1"), which yargs would otherwise read as a flag
+      .option('resources', { alias: 'r', type: 'string', nargs: 1, describe: 'a file with a LinuxResources JSON object, or - for stdin; the other flags are then ignored' });
     for (const [flag, section, field] of FLAGS) {
-      b = b.option(flag, { type: 'string', describe: `linux.resources.${section}.${field}`, ...(flag === 'cpu-share' ? { alias: 'cpu-shares' } : {}) });
+      b = b.option(flag, { type: 'string', nargs: 1, describe: `linux.resources.${section}.${field}`, ...(flag === 'cpu-share' ? { alias: 'cpu-shares' } : {}) });
     }
     return b;
   },
-  run(ctx, a: Record<string, string | undefined> & { id: string }) {
-    const wanted = a.resources !== undefined ? fromJson(readInput(a.resources)) : fromFlags(a);
+  run(ctx, a: Record<string, string | string[] | undefined> & { id: string }) {
+    const resources = last(a.resources);
+    const wanted = resources !== undefined ? fromJson(readInput(resources)) : fromFlags(a);
     checkValues(wanted);
     if (wanted.memory && ('kernel' in wanted.memory || 'kernelTCP' in wanted.memory)) {
       ctx.log.warn('kernel memory settings are ignored: the kernel no longer supports kernel memory limits');
@@ -100,14 +102,19 @@ function fromJson(v: unknown): Resources {
   return withoutUnchanged(out);
 }
 
-function fromFlags(a: Record<string, string | undefined>): Resources {
+function fromFlags(a: Record<string, string | string[] | undefined>): Resources {
   const out: Resources = {};
   for (const [flag, section, field, reader] of FLAGS) {
-    const text = a[flag];
+    const text = last(a[flag]);
     if (text === undefined) continue;
-    (out[section] ??= {})[field] = readFlag(flag, String(text), reader);
+    (out[section] ??= {})[field] = readFlag(flag, text, reader);
   }
   return withoutUnchanged(out);
+}
+
+/** a repeated flag's last value, as Go's flag package keeps */
+function last(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.at(-1) : v;
 }
 
 function readFlag(flag: string, text: string, reader: Reader): number | string {
