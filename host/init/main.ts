@@ -1,8 +1,9 @@
 // The container-side stage: `node init.mjs SYNCFD`, started by the trampoline as the container's
 // process inside its namespaces. It reads the plan from the sync socket, sets the container up,
-// reports "ready" (the container is created), waits for `start`, and execs the program. A setup
-// failure goes back to the host as one error report; after "ready" there is no host listening,
-// so a failure goes to stderr.
+// reports "ready" (the container is created), waits for `start`, and execs the program. Identity,
+// capabilities and the PATH lookup come before "ready", as in runc, so that their failures fail
+// `create` rather than `start`. A setup failure goes back to the host as one error report; after
+// "ready" there is no host listening, so a failure goes to stderr.
 import { realpathSync, writeSync } from 'node:fs';
 import { WruncError } from '../errors.js';
 import { compileSeccomp, type OciSeccomp, type SeccompFilter } from '../seccomp.js';
