@@ -98,7 +98,7 @@ describe.skipIf(!isRoot)('inside a container (root, bin/wrunc run)', () => {
   });
 });
 
-describe.skipIf(!isRoot)('container exit and setup failures (root, bin/wrunc run)', () => {
+describe.skipIf(!isRoot)('exit status, a user namespace, setup failures (root, bin/wrunc run)', () => {
   let root: TempDir;
   beforeAll(() => { root = tempStateRoot(); });
   afterAll(() => root.cleanup());
@@ -128,6 +128,31 @@ describe.skipIf(!isRoot)('container exit and setup failures (root, bin/wrunc run
       expect(r.stderr.trim()).toBe(`wrunc: mount.destination-escape: /escape/inner resolves outside the container's root filesystem (at /mounts/${index}/destination)`);
       expect(existsSync(join(root.path, 'escape1'))).toBe(false);
       expect(containerProcesses()).toEqual(before);
+    } finally {
+      b.cleanup();
+    }
+  });
+
+  it('runs in a new user namespace with the id maps written, as root of that namespace', () => {
+    const HOST = 100000;
+    const b = tempBundle({
+      args: ['sh', '-c', 'id -u; cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user'],
+      owner: HOST,
+      edit: (spec) => {
+        spec.linux.namespaces.push({ type: 'user' });
+        spec.linux.uidMappings = [{ containerID: 0, hostID: HOST, size: 65536 }];
+        spec.linux.gidMappings = [{ containerID: 0, hostID: HOST, size: 65536 }];
+      },
+    });
+    try {
+      const r = wrunc(['run', '--bundle', b.path, 'userns1'], { root: root.path });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const [uid, uidMap, gidMap, userns] = r.stdout.trim().split('\n');
+      expect(uid).toBe('0');
+      expect(uidMap.trim().split(/\s+/)).toEqual(['0', String(HOST), '65536']);
+      expect(gidMap.trim().split(/\s+/)).toEqual(['0', String(HOST), '65536']);
+      expect(userns).not.toBe(readlinkSync('/proc/self/ns/user'));
     } finally {
       b.cleanup();
     }
