@@ -2,9 +2,10 @@
 // decide, copy out), the full decide() (facts serialized, result parsed), and the TypeScript
 // baseline (bench/baseline/) doing the same rules on the same inputs, measured in the same run.
 // Inputs: runc's default spec, and a large spec (100 mounts, 50 uid + 50 gid map entries).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decide, decideRaw } from '../host/core.js';
+import { coreExports, decide, decideRaw } from '../host/core.js';
 import type { Result } from '../host/types.js';
 import { largeSpec } from '../test/gen/inputs.js';
 import { fixtureBytes, repoRoot, vectorNamed } from '../test/vectors/load.js';
@@ -82,6 +83,40 @@ function measure(c: Case): number[][] {
   return samples.map((s) => s.sort((a, b) => a - b));
 }
 
+/**
+ * What a wrunc process pays once: V8 compiles Wasm lazily (and JavaScript starts interpreted), so
+ * the first call is far slower than the steady state. Measured in fresh processes (this bundle
+ * with --cold core|baseline), as each CLI call is one.
+ */
+function coldChild(which: string): void {
+  const t0 = process.hrtime.bigint();
+  if (which === 'core') coreExports();
+  const t1 = process.hrtime.bigint();
+  if (which === 'core') decideRaw(cases[0].factsBytes, cases[0].config);
+  else decideBaseline(cases[0].facts, cases[0].config);
+  const t2 = process.hrtime.bigint();
+  process.stdout.write(JSON.stringify({ load: Number(t1 - t0) / 1000, first: Number(t2 - t1) / 1000 }));
+}
+
+function timeCold(which: string): { load: number; first: number } {
+  const runs = Array.from({ length: 15 }, () => {
+    const r = spawnSync(process.execPath, [process.argv[1], '--cold', which], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cold run failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as { load: number; first: number };
+  });
+  const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+  return { load: median(runs.map((r) => r.load)), first: median(runs.map((r) => r.first)) };
+}
+
+const coldAt = process.argv.indexOf('--cold');
+if (coldAt >= 0) {
+  coldChild(process.argv[coldAt + 1]);
+  process.exit(0);
+}
+
+const cold = timeCold('core');
+const coldBase = timeCold('baseline');
+console.log(`fresh process, medians of 15: core load (read + compile + instantiate) ${cold.load.toFixed(0)} µs, first decide() ${cold.first.toFixed(0)} µs; baseline first call ${coldBase.first.toFixed(0)} µs (default spec)`);
 const inst = timeInstantiate();
 console.log(`module: compile ${inst.compile.toFixed(0)} µs, instantiate ${inst.instantiate.toFixed(0)} µs (medians of 30; new WebAssembly.Module / Instance)`);
 console.log(`${ROUNDS * PER_ROUND} timed calls per implementation and input after ${WARMUP} warm-up calls; µs per call\n`);

@@ -98,15 +98,28 @@ class Checker {
   }
 }
 
-function parseFacts(f: any): Facts {
+/** The facts with their documented defaults, or undefined (with facts.* errors) when they cannot be used. */
+function parseFacts(c: Checker, input: unknown): Facts | undefined {
+  const before = c.errors.length;
+  const fact = (code: string, key: string, message: string) => c.error(code, key ? `/facts/${key}` : '/facts', message);
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) { fact('facts.type', '', 'the facts must be an object'); return undefined; }
+  const f = input as any;
   const o = (x: unknown) => (x !== null && typeof x === 'object' ? (x as any) : {});
   const flags = o(f.flags), cgroup = o(f.cgroup), helpers = o(f.idmapHelpers), env = o(f.env);
+  for (const key of ['euid', 'egid'] as const) {
+    if (f[key] === undefined) fact('facts.required', key, `${key} is required`);
+    else if (!Number.isInteger(f[key]) || f[key] < 0 || f[key] > U32_MAX) fact(typeof f[key] === 'number' ? 'facts.value' : 'facts.type', key, `${key} must be an id`);
+  }
+  const rootless = flags.rootless ?? 'auto';
+  if (!['auto', 'true', 'false'].includes(rootless)) fact('facts.value', 'flags/rootless', 'flags.rootless is auto, true or false');
+  if (!['v1', 'v2', 'hybrid', 'none'].includes(cgroup.mode)) fact(cgroup.mode === undefined ? 'facts.required' : 'facts.value', 'cgroup/mode', 'cgroup.mode is v1, v2, hybrid or none');
+  if (c.errors.length > before) return undefined;
   const ranges = (x: unknown): IdRange[] => (Array.isArray(x) ? x.filter((r) => Number.isInteger(r?.start) && Number.isInteger(r?.count)) : []);
   return {
     euid: f.euid, egid: f.egid,
     env: { USER: typeof env.USER === 'string' ? env.USER : undefined, XDG_RUNTIME_DIR: typeof env.XDG_RUNTIME_DIR === 'string' ? env.XDG_RUNTIME_DIR : undefined },
     uidMap: typeof f.uidMap === 'string' ? f.uidMap : '0 0 4294967295', gidMap: typeof f.gidMap === 'string' ? f.gidMap : '0 0 4294967295',
-    flags: { rootless: flags.rootless ?? 'auto', systemdCgroup: flags.systemdCgroup === true, root: typeof flags.root === 'string' ? flags.root : null },
+    flags: { rootless, systemdCgroup: flags.systemdCgroup === true, root: typeof flags.root === 'string' ? flags.root : null },
     systemdOwnerUid: typeof f.systemdOwnerUid === 'number' ? f.systemdOwnerUid : null,
     cgroup: { mode: cgroup.mode, writable: cgroup.writable === true },
     idmapHelpers: { newuidmap: helpers.newuidmap === true, newgidmap: helpers.newgidmap === true },
@@ -125,16 +138,20 @@ function parseProcMap(text: string): IdMapEntry[] {
 
 const isIdentity = (m: IdMapEntry[]) => m.length === 1 && m[0].containerID === 0 && m[0].hostID === 0 && m[0].size === U32_MAX;
 
-/** Whether every id in [start, start+count) is covered by the container side of the map (entries may be adjacent). */
-function covered(map: IdMapEntry[], start: number, count: number): boolean {
-  let next = start;
-  const end = start + count;
-  const sorted = [...map].sort((a, b) => a.containerID - b.containerID);
-  for (const e of sorted) {
-    if (e.containerID <= next && next < e.containerID + e.size) next = e.containerID + e.size;
-    if (next >= end) return true;
+/** The container side of an id map, sorted once, for "is every id in [start, start+count) mapped?" (entries may be adjacent). */
+class Ranges {
+  private readonly sorted: IdMapEntry[];
+  constructor(entries: IdMapEntry[]) { this.sorted = [...entries].sort((a, b) => a.containerID - b.containerID); }
+  covers(start: number, count: number): boolean {
+    let next = start;
+    const end = start + count;
+    for (const e of this.sorted) {
+      if (e.containerID > next) break;
+      if (next < e.containerID + e.size) next = e.containerID + e.size;
+      if (next >= end) return true;
+    }
+    return next >= end;
   }
-  return next >= end;
 }
 
 const within = (ranges: IdRange[], start: number, count: number) => ranges.some((r) => start >= r.start && start + count <= r.start + r.count);
@@ -163,9 +180,9 @@ function decideTable(f: Facts, spec: any | undefined): Decisions {
   const selfMap = (m: IdMapEntry[], id: number) => m.length === 1 && m[0].hostID === id && m[0].size === 1;
   const idmapWriter = !newUserns ? 'none' : (!rootlessEuid || (selfMap(uidMaps, f.euid) && selfMap(gidMaps, f.egid))) ? 'direct' : 'newidmap';
   const setgroups = rootlessEuid && idmapWriter === 'direct' ? 'deny' : 'allow';
-  const gidsInUserns = newUserns ? gidMaps : parseProcMap(f.gidMap);
+  const gidsInUserns = new Ranges(newUserns ? gidMaps : parseProcMap(f.gidMap));
   const extra: unknown = spec?.process?.user?.additionalGids;
-  const allMapped = !Array.isArray(extra) || extra.every((g) => typeof g === 'number' && covered(gidsInUserns, g, 1));
+  const allMapped = !Array.isArray(extra) || extra.every((g) => typeof g === 'number' && gidsInUserns.covers(g, 1));
   return {
     inUserNamespace: d(inUserNamespace, 'uid_map: identity or not'),
     rootlessEuid: d(rootlessEuid, 'euid'),
@@ -185,7 +202,7 @@ function decideTable(f: Facts, spec: any | undefined): Decisions {
 function checkIdMaps(c: Checker, f: Facts, dec: Decisions, maps: IdMapEntry[], kind: 'uid' | 'gid'): string {
   const path = `/linux/${kind}Mappings`;
   if (maps.length > MAX_MAP_ENTRIES) { c.error('idmap.invalid', path, `${path} has ${maps.length} entries; the kernel takes at most ${MAX_MAP_ENTRIES}`); return ''; }
-  const own = parseProcMap(kind === 'uid' ? f.uidMap : f.gidMap);
+  const own = new Ranges(parseProcMap(kind === 'uid' ? f.uidMap : f.gidMap));
   const allotted = kind === 'uid' ? f.subuid : f.subgid;
   const ownId = kind === 'uid' ? f.euid : f.egid;
   let lines = '';
@@ -198,7 +215,7 @@ function checkIdMaps(c: Checker, f: Facts, dec: Decisions, maps: IdMapEntry[], k
       if (m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) { c.error('idmap.overlap', p, `${p} overlaps ${path}/${j} on the container side`); return; }
       if (m.hostID < o.hostID + o.size && o.hostID < m.hostID + m.size) { c.error('idmap.overlap', p, `${p} overlaps ${path}/${j} on the host side`); return; }
     }
-    if (!covered(own, m.hostID, m.size)) { c.error('idmap.host-unmapped', `${p}/hostID`, `${p}: host ids ${m.hostID}..${m.hostID + m.size - 1} are not mapped in the runtime's namespace`); return; }
+    if (!own.covers(m.hostID, m.size)) { c.error('idmap.host-unmapped', `${p}/hostID`, `${p}: host ids ${m.hostID}..${m.hostID + m.size - 1} are not mapped in the runtime's namespace`); return; }
     if (dec.rootlessEuid.value && !(m.size === 1 && m.hostID === ownId) && !within(allotted, m.hostID, m.size)) {
       c.error('idmap.not-allotted', `${p}/hostID`, `${p}: host ids are neither your own ${kind} nor in /etc/sub${kind}`); return;
     }
@@ -222,7 +239,7 @@ function readMappings(c: Checker, v: unknown, path: string): IdMapEntry[] {
   });
 }
 
-function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { uid: IdMapEntry[]; gid: IdMapEntry[] }): PlanMount | undefined {
+function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { uid: Ranges; gid: Ranges }): PlanMount | undefined {
   const p = `/mounts/${i}`;
   const destination = c.string(m.destination, `${p}/destination`, true);
   const type = c.string(m.type, `${p}/type`) ?? '';
@@ -244,7 +261,7 @@ function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { 
     const id = /^(uid|gid)=(.*)$/.exec(o);
     if (id) {
       if (!/^\d{1,10}$/.test(id[2]) || Number(id[2]) > U32_MAX) { c.error('mount.option', op, `${op}: ${id[1]}= takes a number from 0 to 4294967295`); return; }
-      if (!covered(idsIn[id[1] as 'uid' | 'gid'], Number(id[2]), 1)) {
+      if (!idsIn[id[1] as 'uid' | 'gid'].covers(Number(id[2]), 1)) {
         c.error('mount.unmapped-id', op, `${op}: ${o} is not mapped in the user namespace the mount is made in`); return;
       }
     }
@@ -255,19 +272,19 @@ function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { 
   return { destination, source, type, flags, clearFlags, propagation, attrSet, attrClr, data: data.join(','), copyUp, index: i };
 }
 
-function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, idsIn: { uid: IdMapEntry[]; gid: IdMapEntry[] }): PlanProcess | null {
+function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, idsIn: { uid: Ranges; gid: Ranges }): PlanProcess | null {
   const user = c.isObject(pr.user, '/process/user', true) ? pr.user : {};
   const uid = c.integer(user.uid, '/process/user/uid', 0, U32_MAX, true);
   const gid = c.integer(user.gid, '/process/user/gid', 0, U32_MAX, true);
-  if (uid !== undefined && !covered(idsIn.uid, uid, 1)) c.error('user.unmapped', '/process/user/uid', `uid ${uid} is not mapped in the container's user namespace`);
-  if (gid !== undefined && !covered(idsIn.gid, gid, 1)) c.error('user.unmapped', '/process/user/gid', `gid ${gid} is not mapped in the container's user namespace`);
+  if (uid !== undefined && !idsIn.uid.covers(uid, 1)) c.error('user.unmapped', '/process/user/uid', `uid ${uid} is not mapped in the container's user namespace`);
+  if (gid !== undefined && !idsIn.gid.covers(gid, 1)) c.error('user.unmapped', '/process/user/gid', `gid ${gid} is not mapped in the container's user namespace`);
   const additionalGids: number[] = [];
   if (c.isArray(user.additionalGids, '/process/user/additionalGids')) {
     user.additionalGids.forEach((g, i) => { const x = c.integer(g, `/process/user/additionalGids/${i}`, 0, U32_MAX); if (x !== undefined) additionalGids.push(x); });
     if (additionalGids.length && dec.setgroups.value === 'deny') {
       c.error('user.additional-gids', '/process/user/additionalGids', 'additionalGids need setgroups, which a directly written gid map denies: map through newgidmap');
     } else {
-      const unmapped = additionalGids.filter((g) => !covered(idsIn.gid, g, 1));
+      const unmapped = additionalGids.filter((g) => !idsIn.gid.covers(g, 1));
       if (unmapped.length) c.error('user.additional-gids', '/process/user/additionalGids', `gids ${unmapped.join(', ')} are not mapped in the container's user namespace`);
     }
   }
@@ -336,13 +353,13 @@ function planSpec(c: Checker, f: Facts, dec: Decisions, spec: unknown): Plan | n
   const newUserNamespace = namespaces.some((n) => n.type === 'user' && n.path === null);
   const uidMaps = readMappings(c, linux.uidMappings, '/linux/uidMappings');
   const gidMaps = readMappings(c, linux.gidMappings, '/linux/gidMappings');
-  if (dec.rootlessEuid.value && !newUserNamespace) c.error('rootless.userns-required', '/linux/namespaces', 'a rootless container needs a user namespace: add {"type": "user"} to linux.namespaces');
+  if (dec.rootlessEuid.value && !namespaces.some((n) => n.type === 'user')) c.error('rootless.userns-required', '/linux/namespaces', 'a rootless container needs a user namespace: add {"type": "user"} to linux.namespaces');
   if (dec.rootlessEuid.value && newUserNamespace && uidMaps.length === 0) c.error('rootless.uidmap-required', '/linux/uidMappings', 'a rootless user namespace needs linux.uidMappings');
   if (dec.rootlessEuid.value && newUserNamespace && gidMaps.length === 0) c.error('rootless.gidmap-required', '/linux/gidMappings', 'a rootless user namespace needs linux.gidMappings');
   const uidMap = newUserNamespace ? checkIdMaps(c, f, dec, uidMaps, 'uid') : '';
   const gidMap = newUserNamespace ? checkIdMaps(c, f, dec, gidMaps, 'gid') : '';
   // Ids in mount options and process.user live in the spec's new user namespace, else in the runtime's own.
-  const idsIn = newUserNamespace ? { uid: uidMaps, gid: gidMaps } : { uid: parseProcMap(f.uidMap), gid: parseProcMap(f.gidMap) };
+  const idsIn = newUserNamespace ? { uid: new Ranges(uidMaps), gid: new Ranges(gidMaps) } : { uid: new Ranges(parseProcMap(f.uidMap)), gid: new Ranges(parseProcMap(f.gidMap)) };
   const mounts: PlanMount[] = [];
   if (c.isArray(spec.mounts, '/mounts')) {
     spec.mounts.forEach((m, i) => { if (c.isObject(m, `/mounts/${i}`, true)) { const pm = parseMount(c, m, i, idsIn); if (pm) mounts.push(pm); } });
@@ -412,8 +429,9 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** decide() in plain TypeScript: facts as the host holds them, config.json as read from disk. */
 export function decideBaseline(factsInput: unknown, config: Uint8Array): Result {
-  const facts = parseFacts(factsInput ?? {});
   const c = new Checker();
+  const facts = parseFacts(c, factsInput);
+  if (!facts) return { abi: 1, ok: false, errors: c.errors, warnings: [], decisions: null, plan: null };
   let spec: unknown;
   if (config.length) {
     // JSON.parse says where the text broke only as an offset, so syntax errors point at "" here.

@@ -1,0 +1,77 @@
+// Lifecycle benchmark: wrunc against Debian's runc on the same busybox bundle in the same run,
+// with `node -e 0` as the floor every wrunc command pays. Medians of N runs (default 10) of
+// whole processes, and the peak RSS of the largest process in each (GNU time's %M).
+//   npm run bench:lifecycle [-- --runs 20]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const WRUNC = resolve('bin/wrunc');
+const RUNC = '/usr/sbin/runc';
+const TIME = '/usr/bin/time';
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 10;
+
+interface Sample { ms: number; kib: number }
+
+/** one process under GNU time: wall clock from here, peak RSS from time(1) */
+function measure(argv: string[]): Sample {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-f', '%M', ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const lines = r.stderr.trim().split('\n');
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
+  return { ms, kib: Number(lines[lines.length - 1]) };
+}
+
+/** a sequence of commands counted as one: times add up, memory is the largest */
+function sequence(steps: string[][]): Sample {
+  return steps.map(measure).reduce((a, b) => ({ ms: a.ms + b.ms, kib: Math.max(a.kib, b.kib) }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function bench(make: (i: number) => Sample): Sample {
+  make(-1); // warm the page cache
+  const samples = Array.from({ length: RUNS }, (_, i) => make(i));
+  return { ms: median(samples.map((s) => s.ms)), kib: median(samples.map((s) => s.kib)) };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'wrunc-bench-'));
+try {
+  const bundle = join(work, 'bundle');
+  // run as a script: bundled into this file, its "am I the main module" check would fire
+  spawnSync(process.execPath, ['scripts/make-bundle.mjs', bundle, '--', 'true'], { stdio: 'ignore' });
+  const roots = { wrunc: join(work, 'wrunc-root'), runc: join(work, 'runc-root') };
+  const cli = { wrunc: [WRUNC, '--root', roots.wrunc], runc: [RUNC, '--root', roots.runc] };
+  type Rt = keyof typeof cli;
+
+  const runTrue = (rt: Rt) => bench((i) => measure([...cli[rt], 'run', '--bundle', bundle, `run-${i}`]));
+  const lifecycle = (rt: Rt) => bench((i) => sequence([
+    [...cli[rt], 'create', '--bundle', bundle, `life-${i}`],
+    [...cli[rt], 'start', `life-${i}`],
+    [...cli[rt], 'delete', '--force', `life-${i}`],
+  ]));
+
+  const floor = bench(() => measure([process.execPath, '-e', '0']));
+  const rows: [string, Sample, Sample][] = [
+    ['run true', runTrue('wrunc'), runTrue('runc')],
+    ['create + start + delete', lifecycle('wrunc'), lifecycle('runc')],
+  ];
+
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(12))).join('');
+  console.log(`lifecycle benchmark: medians of ${RUNS} runs; peak RSS of the largest process`);
+  console.log(line(['', 'wrunc ms', 'runc ms', 'wrunc/runc', 'wrunc MiB', 'runc MiB']));
+  for (const [name, w, r] of rows) {
+    console.log(line([name, w.ms.toFixed(1), r.ms.toFixed(1), `${(w.ms / r.ms).toFixed(2)}x`, mib(w.kib), mib(r.kib)]));
+  }
+  console.log(line(['node -e 0 (floor)', floor.ms.toFixed(1), '', '', mib(floor.kib), '']));
+  console.log(`wrunc run true = ${(rows[0][1].ms / floor.ms).toFixed(2)} node starts; create+start+delete = ${(rows[1][1].ms / floor.ms).toFixed(2)} node starts`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
