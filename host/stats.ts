@@ -59,7 +59,7 @@ function v1Stats(d: Record<string, string>): Obj {
       }),
       throttling: throttling(throttle.nr_periods, throttle.nr_throttled, throttle.throttled_time),
     },
-    cpuset: v1Cpuset(d.cpuset),
+    cpuset: cpusetStats(d.cpuset),
     memory: {
       ...omit0({ cache: raw.cache ?? 0n }),
       usage: v1Memory(d.memory, 'memory'),
@@ -101,7 +101,7 @@ const CPUSET_FLAGS = ['mem_hardwall', 'mem_exclusive', 'memory_migrate', 'memory
   'memory_pressure', 'sched_load_balance', 'sched_relax_domain_level'];
 
 /** types.CPUSet, in its field order; without a directory every field is empty */
-function v1Cpuset(dir: string | undefined): Obj {
+function cpusetStats(dir: string | undefined): Obj {
   const cpus = cpuList(read(dir, 'cpuset.cpus'));
   const mems = cpuList(read(dir, 'cpuset.mems'));
   return {
@@ -182,7 +182,7 @@ function v2Stats(dir: string): Obj {
       throttling: throttling(cpu.nr_periods, cpu.nr_throttled, cpu.throttled_usec === undefined ? undefined : cpu.throttled_usec * 1000n),
     },
     // runc 1.1 reports no cpuset statistics on v2
-    cpuset: v1Cpuset(undefined),
+    cpuset: cpusetStats(undefined),
     memory: {
       ...omit0({ cache: raw.file ?? 0n }),
       usage: entry({ limit, usage: usageNow, max: 0n, failcnt: memEvents.max ?? 0n }),

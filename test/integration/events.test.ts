@@ -1,10 +1,12 @@
 // events against real containers (root): --stats is one stats event in runc's JSON shape with the
 // container's memory and pids; streaming repeats it every --interval and ends with the container;
 // an OOM kill inside the container is an "oom" event.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, tempBundle, tempStateRoot, WRUNC, wrunc, type Run } from './helpers.js';
+import { readStats } from '../../host/stats.js';
+import { isRoot, tempBundle, tempDir, tempStateRoot, WRUNC, wrunc, type Run } from './helpers.js';
 import { leftovers } from './leftovers.js';
 
 if (!isRoot) console.warn('events.test.ts: skipped, it starts real containers and needs root');
@@ -19,6 +21,8 @@ const bundle = tempBundle({
 const stamp = Date.now().toString(36);
 const id = `events-${stamp}`;
 const made: string[] = [id];
+const RUNC = '/usr/sbin/runc';
+if (isRoot && !existsSync(RUNC)) console.warn(`events.test.ts: the runc comparison is skipped, ${RUNC} is not installed`);
 
 function oneLine(r: Run, pattern: RegExp): void {
   expect(r.status).toBe(1);
@@ -37,6 +41,13 @@ function streamEvents(args: string[], stopAfterMs: number): Promise<{ lines: str
     clearTimeout(timer);
     done({ lines: out.split('\n').filter(Boolean), status });
   }));
+}
+
+/** every key path of a JSON value, array items collapsed */
+function keyPaths(v: unknown, at = ''): string[] {
+  if (Array.isArray(v)) return v.length ? keyPaths(v[0], `${at}[]`) : [`${at}[]`];
+  if (v === null || typeof v !== 'object') return [at];
+  return Object.entries(v).flatMap(([k, x]) => keyPaths(x, `${at}/${k}`)).sort();
 }
 
 describe.runIf(isRoot)('events', () => {
@@ -71,6 +82,24 @@ describe.runIf(isRoot)('events', () => {
     expect(e.data.cpu.usage.total).toBeGreaterThan(0);
   });
 
+  it.runIf(existsSync(RUNC))('has the keys runc 1.1 prints for the same container', () => {
+    const runcRoot = tempDir('wrunc-runc-root-');
+    const rid = `events-runc-${stamp}`;
+    try {
+      const run = spawnSync(RUNC, ['--root', runcRoot.path, 'run', '-d', '-b', bundle.path, rid], { stdio: 'ignore' });
+      expect(run.status).toBe(0);
+      const theirs = JSON.parse(spawnSync(RUNC, ['--root', runcRoot.path, 'events', '--stats', rid], { encoding: 'utf8' }).stdout);
+      const ours = JSON.parse(wrunc(['events', '--stats', id], { root: root.path }).stdout);
+      expect(keyPaths(ours)).toEqual(keyPaths(theirs));
+      expect(ours.data.memory.usage.limit).toBe(theirs.data.memory.usage.limit);
+      expect(ours.data.pids).toEqual(theirs.data.pids);
+      expect(ours.data.cpuset).toEqual(theirs.data.cpuset);
+    } finally {
+      spawnSync(RUNC, ['--root', runcRoot.path, 'delete', '-f', rid], { stdio: 'ignore' });
+      runcRoot.cleanup();
+    }
+  });
+
   it('64-bit limits are printed exactly, not rounded to a double', () => {
     const r = wrunc(['events', '--stats', id], { root: root.path });
     // e.g. v1's unlimited 9223372036854771712; a double would print 9223372036854772000
@@ -102,6 +131,39 @@ describe.runIf(isRoot)('events', () => {
       expect(lines.map((l) => JSON.parse(l))).toContainEqual({ type: 'oom', id: oom });
     } finally {
       b.cleanup();
+    }
+  });
+
+  it('reads cgroup v2 files with runc\'s conversions (usec to ns, max, swap plus memory)', () => {
+    const dir = tempDir('wrunc-fake-v2-');
+    try {
+      const files: Record<string, string> = {
+        'cpu.stat': 'usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 4\nnr_throttled 1\nthrottled_usec 20\n',
+        'memory.current': '4096\n',
+        'memory.max': '8192\n',
+        'memory.swap.current': '0\n',
+        'memory.swap.max': 'max\n',
+        'memory.events': 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n',
+        'memory.stat': 'file 12288\nanon 4096\n',
+        'pids.current': '2\n',
+        'pids.max': 'max\n',
+        'io.stat': '8:0 rbytes=512 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n',
+      };
+      mkdirSync(dir.path, { recursive: true });
+      for (const [name, text] of Object.entries(files)) writeFileSync(`${dir.path}/${name}`, text);
+      const s = JSON.parse(JSON.stringify(readStats({ mode: 'v2', dirs: { '': dir.path } }), (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
+      expect(s.cpu).toEqual({ usage: { total: '1500000', kernel: '500000', user: '1000000' }, throttling: { periods: '4', throttledPeriods: '1', throttledTime: '20000' } });
+      expect(s.memory.cache).toBe('12288');
+      expect(s.memory.usage).toEqual({ limit: '8192', usage: '4096', failcnt: '3' });
+      expect(s.memory.swap).toEqual({ limit: '18446744073709551615', usage: '4096', failcnt: '0' });
+      expect(s.memory.raw).toEqual({ anon: '4096', file: '12288' });
+      expect(s.pids).toEqual({ current: '2' });
+      expect(s.blkio).toEqual({
+        ioServiceBytesRecursive: [{ major: '8', op: 'Read', value: '512' }, { major: '8', op: 'Write' }],
+        ioServicedRecursive: [{ major: '8', op: 'Read', value: '1' }, { major: '8', op: 'Write' }],
+      });
+    } finally {
+      dir.cleanup();
     }
   });
 

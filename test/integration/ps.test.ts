@@ -1,6 +1,6 @@
 // ps against a real container (root): JSON and table list exactly the container's processes,
 // the /proc scan of its PID namespace finds the same ones as its cgroup, and a bad id is one line.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupPids, pidNamespacePids } from '../../host/procfs.js';
 import { isRoot, tempBundle, tempStateRoot, wrunc, type Run } from './helpers.js';
@@ -72,6 +72,38 @@ describe.runIf(isRoot)('ps', () => {
     const byCgroup = cgroupPids(Object.values(dirs));
     expect(byCgroup).toHaveLength(2);
     expect(pidNamespacePids(init)).toEqual(byCgroup);
+  });
+
+  it('an unprivileged user without cgroups lists its container from /proc (psSource procfs), which runc cannot', () => {
+    const NOBODY = 65534;
+    const userRoot = tempStateRoot();
+    chmodSync(userRoot.path, 0o777);
+    const b = tempBundle({
+      rootless: true,
+      owner: NOBODY,
+      args: ['sh', '-c', 'sleep 100 & sleep 100'],
+      edit: (s) => { s.linux.uidMappings = s.linux.gidMappings = [{ containerID: 0, hostID: NOBODY, size: 1 }]; },
+    });
+    const as = { root: userRoot.path, user: 'nobody', env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: userRoot.path } };
+    const rid = `ps-rootless-${stamp}`;
+    try {
+      const explain = wrunc(['explain', '--format', 'json', '--bundle', b.path], as);
+      expect(JSON.parse(explain.stdout).decisions.psSource.value).toBe('procfs');
+      expect(wrunc(['run', '-d', '-b', b.path, rid], as).status).toBe(0);
+      const userInit = JSON.parse(wrunc(['state', rid], as).stdout).pid;
+      const r = wrunc(['ps', '-f', 'json', rid], as);
+      expect(r.status).toBe(0);
+      const pids: number[] = JSON.parse(r.stdout);
+      expect(pids).toHaveLength(2);
+      expect(pids).toContain(userInit);
+      expect(pids.map(comm)).toEqual(['sleep', 'sleep']);
+      const table = wrunc(['ps', rid], as).stdout.trimEnd().split('\n');
+      expect(table.slice(1).map((row) => Number(row.split(/\s+/)[1])).sort()).toEqual([...pids].sort());
+    } finally {
+      wrunc(['delete', '-f', rid], as);
+      b.cleanup();
+      userRoot.cleanup();
+    }
   });
 
   it('an unknown id, or ps without a PID column, is one line and status 1', () => {
