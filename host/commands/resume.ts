@@ -9,7 +9,9 @@ export const resume: CommandDef = {
   builder: (y) => y.positional('container-id', { type: 'string', describe: 'the container to resume' }),
   run(ctx, a: { id: string }) {
     withLocked(ctx, 'resume', a.id, (c) => {
-      if (c.status !== 'paused' || !c.cg) {
+      // state.ts reports a paused created container as "created" (its exec fifo is still there)
+      const paused = c.status === 'paused' || (c.status === 'created' && c.cg?.isFrozen());
+      if (!paused || !c.cg) {
         throw new WruncError('container.not-paused', `container ${a.id} is ${c.status}, not paused; nothing to resume`);
       }
       c.cg.thaw();

@@ -27,8 +27,8 @@ function count(): number {
 }
 
 /** what the kernel says: v1 freezer.state, or v2 cgroup.events' "frozen" */
-function kernelFrozen(): boolean {
-  const { mode, dirs } = JSON.parse(readFileSync(`${root.path}/${id}/state.json`, 'utf8')).cgroup;
+function kernelFrozen(which = id): boolean {
+  const { mode, dirs } = JSON.parse(readFileSync(`${root.path}/${which}/state.json`, 'utf8')).cgroup;
   if (mode === 'v2') return /^frozen 1$/m.test(readFileSync(`${dirs['']}/cgroup.events`, 'utf8'));
   return readFileSync(`${dirs.freezer}/freezer.state`, 'utf8').trim() === 'FROZEN';
 }
@@ -84,6 +84,24 @@ describe.runIf(isRoot)('pause and resume', () => {
   it('resume of a running container is refused and it keeps running', () => {
     oneLine(wrunc(['resume', id], { root: root.path }), /^wrunc: container.not-paused: /);
     expect(status(id)).toBe('running');
+  });
+
+  it('a created container can be paused and resumed, as with runc', () => {
+    const created = `pause-created-${stamp}`;
+    const b = tempBundle({ args: ['true'] });
+    try {
+      expect(wrunc(['create', '-b', b.path, created], { root: root.path }).status).toBe(0);
+      expect(wrunc(['pause', created], { root: root.path }).status).toBe(0);
+      expect(kernelFrozen(created)).toBe(true);
+      const r = wrunc(['resume', created], { root: root.path });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(kernelFrozen(created)).toBe(false);
+      expect(status(created)).toBe('created');
+    } finally {
+      wrunc(['delete', '-f', created], { root: root.path });
+      b.cleanup();
+    }
   });
 
   it('pause of a stopped or unknown container is one line, status 1, nothing changed', async () => {
