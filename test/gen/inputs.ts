@@ -6,7 +6,7 @@ import type { Vector } from '../vectors/load.js';
 export interface Input { facts: Uint8Array; config: Uint8Array; how: string }
 
 /** mulberry32: tiny, fast, and good enough to spread mutations; not for cryptography. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -36,7 +36,7 @@ const STRING_VALUES = [
 ];
 
 /** Random JSON text, any type, bounded depth: what a confused or hostile writer might put anywhere. */
-export function randomJsonText(r: Rand, depth = 0): string {
+function randomJsonText(r: Rand, depth = 0): string {
   const k = int(r, depth > 4 ? 5 : 8);
   switch (k) {
     case 0: return pick(r, NUMBER_TEXTS);

@@ -67,7 +67,7 @@ function decodePointer(path: string): string[] {
   return path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-export function applyPatch(doc: unknown, ops: PatchOp[]): unknown {
+function applyPatch(doc: unknown, ops: PatchOp[]): unknown {
   const root = structuredClone(doc);
   for (const { op, path, value } of ops) {
     const tokens = decodePointer(path);
@@ -103,7 +103,7 @@ function isRaw(config: unknown): config is { raw: string } {
 }
 
 /** The config.json bytes a vector stands for. */
-export function configBytesOf(v: VectorSource): Uint8Array {
+function configBytesOf(v: VectorSource): Uint8Array {
   const { config, patch } = v;
   if (config === null) {
     if (patch) throw new Error(`${v.name}: patch without a config`);
@@ -123,7 +123,7 @@ export function configBytesOf(v: VectorSource): Uint8Array {
   return utf8.encode(JSON.stringify(patch ? applyPatch(config, patch) : config));
 }
 
-export function loadVectorFile(file: string): Vector[] {
+function loadVectorFile(file: string): Vector[] {
   const sources = JSON.parse(readFileSync(join(vectorsDir, file), 'utf8')) as VectorSource[];
   if (!Array.isArray(sources)) throw new Error(`${file}: expected an array of vectors`);
   return sources.map((s) => ({
