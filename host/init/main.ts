@@ -72,9 +72,18 @@ function main(): void {
     exec(s.path, cfg.plan.process!, s.env);
   } catch (e) {
     const err = e instanceof WruncError ? e : new WruncError('init.failed', (e as Error).message ?? String(e));
-    if (ready) writeSync(2, `${err.line()}\n`);
-    else report(syncFd, { t: 'error', code: err.code, message: err.message, path: err.path });
+    if (ready || !tryReport(err)) writeSync(2, `${err.line()}\n`);
     process.exit(ready ? 127 : 1);
+  }
+}
+
+/** false when the host is gone (wrunc was killed): then the error goes to stderr */
+function tryReport(err: WruncError): boolean {
+  try {
+    report(syncFd, { t: 'error', code: err.code, message: err.message, path: err.path });
+    return true;
+  } catch {
+    return false;
   }
 }
 
