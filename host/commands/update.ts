@@ -35,6 +35,13 @@ const FLAGS: [string, keyof Resources, string, Reader][] = [
   ['pids-limit', 'pids', 'limit', 'int'],
 ];
 
+const READER_HINT: Record<Reader, string> = {
+  bytes: ' (bytes, k/m/g/t/p suffixes; -1 = unlimited)',
+  uint: '',
+  int: ' (-1 = unlimited)',
+  cpulist: ' (e.g. 0-2,4)',
+};
+
 /** fields where 0 or "" means "leave as is" (runc's update starts from zeros) */
 const UNCHANGED_WHEN_ZERO = new Set(['limit', 'swap', 'reservation', 'shares', 'period', 'quota', 'realtimePeriod', 'realtimeRuntime', 'cpus', 'mems', 'weight']);
 
@@ -46,8 +53,9 @@ export const update: CommandDef = {
       .positional('container-id', { type: 'string', describe: 'the container to update' })
       // nargs 1: the value may be "-" or start with a dash ("-1"), which yargs would otherwise read as a flag
       .option('resources', { alias: 'r', type: 'string', nargs: 1, describe: 'a file with a LinuxResources JSON object, or - for stdin; the other flags are then ignored' });
-    for (const [flag, section, field] of FLAGS) {
-      b = b.option(flag, { type: 'string', nargs: 1, describe: `linux.resources.${section}.${field}`, ...(flag === 'cpu-share' ? { alias: 'cpu-shares' } : {}) });
+    for (const [flag, section, field, reader] of FLAGS) {
+      const describe = `sets linux.resources.${section}.${field}${READER_HINT[reader]}`;
+      b = b.option(flag, { type: 'string', nargs: 1, describe, ...(flag === 'cpu-share' ? { alias: 'cpu-shares' } : {}) });
     }
     return b;
   },
@@ -63,6 +71,7 @@ export const update: CommandDef = {
     withLocked(ctx, 'update', a.id, (c) => {
       if (c.status === 'stopped') throw new WruncError('container.not-running', `container ${a.id} is not running; only a live container's limits can change`);
       if (!c.cg) throw new WruncError('container.no-cgroup', `container ${a.id} was created without a cgroup, so it has no limits to update`);
+      // strict even where the container's manager tolerates errors: these limits were asked for
       const cg = new CgroupManager(c.cg.paths, false, (m) => ctx.log.warn(m));
       keepQuota(cg, wanted);
       const writes = writesFor(ctx, c.rec, wanted);
