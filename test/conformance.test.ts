@@ -42,9 +42,12 @@ const ENVIRONMENT_FILES = [
 const key = (p: ExpectedProblem) => `${p.code} ${p.path}`;
 const sortedKeys = (ps: ExpectedProblem[]) => ps.map(key).sort();
 
-/** Subset match: objects key by key (recursively), everything else by deep equality. */
+/** Subset match: objects key by key, arrays element by element (same length), the rest exactly. */
 function expectSubset(actual: unknown, expected: unknown, where: string): void {
-  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual) && actual.length, `${where} length`).toBe(expected.length);
+    expected.forEach((e, i) => expectSubset((actual as unknown[])[i], e, `${where}[${i}]`));
+  } else if (expected !== null && typeof expected === 'object') {
     expect(actual, where).toBeTypeOf('object');
     expect(actual, where).not.toBeNull();
     for (const [k, v] of Object.entries(expected)) expectSubset((actual as Record<string, unknown>)[k], v, `${where}.${k}`);
