@@ -3,7 +3,7 @@
 // whole processes, and the peak RSS of the largest process in each (GNU time's %M).
 //   npm run bench:lifecycle [-- --runs 20]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -12,16 +12,21 @@ const RUNC = '/usr/sbin/runc';
 const TIME = '/usr/bin/time';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 10;
+const work = mkdtempSync(join(tmpdir(), 'wrunc-bench-'));
+const MEM = join(work, 'time.out');
 
 interface Sample { ms: number; kib: number }
 
-/** one process under GNU time: wall clock from here, peak RSS from time(1) */
+/**
+ * One process under GNU time: wall clock from here, peak RSS from time(1) through a file (a
+ * created container inherits wrunc's stdio, so a pipe would stay open until it exits).
+ */
 function measure(argv: string[]): Sample {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-f', '%M', ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(TIME, ['-o', MEM, '-f', '%M', ...argv], { stdio: 'ignore' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const lines = r.stderr.trim().split('\n');
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${readFileSync(MEM, 'utf8').trim()}`);
+  const lines = readFileSync(MEM, 'utf8').trim().split('\n');
   return { ms, kib: Number(lines[lines.length - 1]) };
 }
 
@@ -41,7 +46,6 @@ function bench(make: (i: number) => Sample): Sample {
   return { ms: median(samples.map((s) => s.ms)), kib: median(samples.map((s) => s.kib)) };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'wrunc-bench-'));
 try {
   const bundle = join(work, 'bundle');
   // run as a script: bundled into this file, its "am I the main module" check would fire
