@@ -30,7 +30,7 @@ export function decideFor(ctx: Ctx, command: string, o: { id?: string; config?: 
   const facts = gatherFacts({ command, flags: flagsOf(ctx.g), containerId: o.id, cgroupsPath: cgroupsPathOf(o.config) });
   ctx.log.debug(`facts: ${JSON.stringify(facts)}`);
   const result = decide(facts, o.config ?? null);
-  for (const w of result.warnings) ctx.log.warn(WruncError.fromProblem(w).line());
+  for (const w of result.warnings) ctx.log.warnError(WruncError.fromProblem(w));
   if (!result.ok || !result.decisions) {
     for (const e of result.errors.slice(1)) ctx.log.debug(WruncError.fromProblem(e).line());
     const first = result.errors[0];

@@ -1,6 +1,8 @@
 // `wrunc delete`: removes a stopped (or created) container; --force kills a running one first.
 import { WruncError } from '../errors.js';
 import { withLocked, type CommandDef } from './context.js';
+import type { ContainerRecord } from '../state.js';
+import { runCommandHooks } from './hooks.js';
 import { teardown } from './teardown.js';
 
 export const del: CommandDef = {
@@ -9,21 +11,24 @@ export const del: CommandDef = {
   builder: (y) => y
     .positional('container-id', { type: 'string', describe: 'the container to delete' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it is running or paused' }),
-  run(ctx, a: { id: string; force: boolean }) {
+  async run(ctx, a: { id: string; force: boolean }) {
+    let rec: ContainerRecord;
     try {
-      withLocked(ctx, 'delete', a.id, (c) => {
+      rec = withLocked(ctx, 'delete', a.id, (c) => {
         if ((c.status === 'running' || c.status === 'paused') && !a.force) {
           throw new WruncError('container.running', `container ${a.id} is ${c.status}; stop it with wrunc kill ${a.id} first, or use delete --force`);
         }
         // a paused container must thaw for SIGKILL to take effect
         if (c.status === 'paused') c.cg?.thaw();
         teardown({ dir: c.dir, cg: c.cg, pid: c.rec.pid, pidStart: c.rec.pidStart });
+        return c.rec;
       });
     } catch (e) {
       // as runc: --force on a container that does not exist is not an error
       if (a.force && e instanceof WruncError && e.code === 'container.not-found') return 0;
       throw e;
     }
+    await runCommandHooks(ctx, 'poststop', rec);
     return 0;
   },
 };

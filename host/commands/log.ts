@@ -1,6 +1,7 @@
 // runc's --log, --log-format and --debug: errors always reach stderr as one line; the log file,
 // when given, gets every entry in text or JSON (logrus's shapes, which tools already parse).
 import { appendFileSync } from 'node:fs';
+import type { WruncError } from '../errors.js';
 
 export type Level = 'debug' | 'warning' | 'error';
 
@@ -15,6 +16,11 @@ export class Logger {
 
   warn(msg: string): void {
     this.entry('warning', msg);
+  }
+
+  /** a WruncError that does not stop the command (a core warning, a failed poststop hook) */
+  warnError(e: WruncError): void {
+    this.entry('warning', `${e.code}: ${e.message}${e.path ? ` (at ${e.path})` : ''}`);
   }
 
   /** the error's one line: stderr always, the log file too */

@@ -4,6 +4,7 @@ import { releaseContainer } from '../container.js';
 import { lockContainer } from '../state.js';
 import { createContainer, withCreateOptions, type CreateArgs } from './create.js';
 import type { CommandDef } from './context.js';
+import { runCommandHooks } from './hooks.js';
 import { teardown } from './teardown.js';
 
 // what a terminal or a supervisor sends to `run`, passed on to the container as runc does
@@ -32,6 +33,7 @@ export const run: CommandDef = {
       throw e;
     }
     if (!a.detach) for (const s of FORWARDED) process.on(s, forward);
+    await runCommandHooks(ctx, 'poststart', c.rec);
     if (a.detach || !c.spawned.exit) return 0;
     const status = await c.spawned.exit;
     for (const s of FORWARDED) process.off(s, forward);
@@ -42,6 +44,7 @@ export const run: CommandDef = {
       } finally {
         release();
       }
+      await runCommandHooks(ctx, 'poststop', c.rec);
     }
     return status;
   },

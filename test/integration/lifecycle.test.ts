@@ -1,6 +1,7 @@
 // The lifecycle against real containers (root): run's exit status, create → start → kill →
 // delete with state at each step, and nothing left afterwards.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, afterAll } from 'vitest';
 import { isRoot, tempBundle, tempStateRoot, WRUNC, wrunc } from './helpers.js';
@@ -59,6 +60,25 @@ describe.runIf(isRoot)('run', () => {
       expect(leftovers({ root: root.path, id: 'kept', bundle: b.path })).toEqual([]);
     } finally {
       b.cleanup();
+    }
+  });
+});
+
+describe.runIf(isRoot)('poststart and poststop hooks', () => {
+  it('get the state on stdin; a failing poststop only warns', () => {
+    const out = tempStateRoot();
+    const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${out.path}/${name}`] });
+    const b = tempBundle({ args: ['true'], edit: (s) => { s.hooks = { poststart: [hook('start')], poststop: [hook('stop'), { path: '/bin/false' }] }; } });
+    try {
+      const r = wrunc(['run', '-b', b.path, 'hooked'], { root: root.path });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/^wrunc: warning: hook\.[a-z-]+: .*\/bin\/false.*\(at \/hooks\/poststop\/1\)\n$/);
+      expect(JSON.parse(readFileSync(`${out.path}/start`, 'utf8'))).toMatchObject({ id: 'hooked', status: 'running', bundle: b.path });
+      expect(JSON.parse(readFileSync(`${out.path}/stop`, 'utf8'))).toMatchObject({ id: 'hooked', status: 'stopped' });
+      expect(leftovers({ root: root.path, id: 'hooked', bundle: b.path })).toEqual([]);
+    } finally {
+      b.cleanup();
+      out.cleanup();
     }
   });
 });
