@@ -53,12 +53,16 @@ describe.runIf(isRoot && cgroupLayout().mode !== 'none')('CgroupManager on this 
     expect(warnings).toEqual([]);
   });
 
-  it('the rootless variant turns errors into warnings', () => {
+  it('the rootless variant: a missing cgroup is a debug note, an unset resource a warning', () => {
     const warnings: string[] = [];
-    const cg = new CgroupManager({ mode: 'v1', dirs: { memory: '/proc/wrunc-not-a-cgroup/x' } }, true, (m) => warnings.push(m));
+    const notes: string[] = [];
+    const dirs = { memory: '/proc/wrunc-not-a-cgroup/x' };
+    const cg = new CgroupManager({ mode: 'v1', dirs }, true, (m) => warnings.push(m), (m) => notes.push(m));
     cg.create();
-    cg.apply([{ controller: 'nope', file: 'x', value: '1' }]);
-    expect(warnings).toHaveLength(2);
-    expect(() => new CgroupManager({ mode: 'v1', dirs: { memory: '/proc/wrunc-not-a-cgroup/x' } }, false, () => {}).create()).toThrow(/cgroup.create|cannot create/);
+    cg.addPid(process.pid);
+    expect(notes).toEqual([expect.stringMatching(/^cgroup.create: /)]);
+    cg.apply([{ controller: 'memory', file: 'memory.limit_in_bytes', value: '1' }, { controller: 'nope', file: 'x', value: '1' }]);
+    expect(warnings).toEqual([expect.stringMatching(/^cgroup.write: memory.limit_in_bytes is not set/), expect.stringMatching(/^cgroup.controller: /)]);
+    expect(() => new CgroupManager({ mode: 'v1', dirs }, false, () => {}).create()).toThrow(/cannot create cgroup/);
   });
 });

@@ -10,12 +10,12 @@ export type { CgroupPaths } from './paths.js';
 export { CgroupManager } from './manager.js';
 
 /** null when the core chose no cgroups ("none") */
-export function managerFor(kind: Decisions['cgroupManager']['value'], paths: CgroupPaths, warn: Warn): CgroupManager | null {
+export function managerFor(kind: Decisions['cgroupManager']['value'], paths: CgroupPaths, warn: Warn, debug?: Warn): CgroupManager | null {
   if (kind === 'none') return null;
   if (kind === 'systemd') {
     throw new WruncError('cgroup.systemd-unsupported', 'the systemd cgroup driver is not implemented yet; drop --systemd-cgroup to use the fs driver');
   }
-  return new CgroupManager(paths, kind === 'rootless-fs', warn);
+  return new CgroupManager(paths, kind === 'rootless-fs', warn, debug);
 }
 
 export function pathsFor(cg: PlanCgroup): CgroupPaths {

@@ -15,11 +15,19 @@ export type Warn = (message: string) => void;
 const UNIFIED = '';
 
 export class CgroupManager {
+  /** directories the rootless variant could not create: not joined, their writes reported */
+  private readonly missing = new Set<string>();
+
   constructor(
     readonly paths: CgroupPaths,
     /** rootless-fs: errors become warnings */
     private readonly tolerant: boolean,
     private readonly warn: Warn,
+    /**
+     * where the rootless variant reports a cgroup it could not create or join: an unprivileged
+     * user usually has none, which is expected (runc says nothing), so by default only in --debug
+     */
+    private readonly debug: Warn = () => {},
   ) {}
 
   /** each directory once: co-mounted controllers (cpu,cpuacct) share one */
@@ -27,9 +35,9 @@ export class CgroupManager {
     return [...new Set(Object.values(this.paths.dirs))];
   }
 
-  private fail(code: string, message: string): void {
-    if (this.tolerant) this.warn(`${code}: ${message}`);
-    else throw new WruncError(code, message);
+  private fail(code: string, message: string, expected = false): void {
+    if (!this.tolerant) throw new WruncError(code, message);
+    (expected ? this.debug : this.warn)(`${code}: ${message}`);
   }
 
   create(): void {
@@ -39,7 +47,8 @@ export class CgroupManager {
         if (controller === 'cpuset') inheritCpuset(dir);
         if (controller === UNIFIED && this.paths.mode === 'v2') enableControllers(dir);
       } catch (e) {
-        this.fail('cgroup.create', `cannot create cgroup ${dir}: ${reason(e)}; run as root, or use --rootless true to run without cgroups`);
+        this.missing.add(dir);
+        this.fail('cgroup.create', `cannot create cgroup ${dir}: ${reason(e)}; run as root, or use --rootless true to run without cgroups`, true);
       }
     }
   }
@@ -52,6 +61,10 @@ export class CgroupManager {
         this.fail('cgroup.controller', `the ${w.controller || 'unified'} cgroup controller is not mounted, so ${w.file} cannot be set; remove that resource from linux.resources`);
         continue;
       }
+      if (this.missing.has(dir)) {
+        this.fail('cgroup.write', `${w.file} is not set to ${w.value}: there is no cgroup ${dir} for this user; remove it from linux.resources or get a delegated cgroup`);
+        continue;
+      }
       try {
         writeFileSync(`${dir}/${w.file}`, w.value);
       } catch (e) {
@@ -62,10 +75,11 @@ export class CgroupManager {
 
   addPid(pid: number): void {
     for (const dir of this.uniqueDirs()) {
+      if (this.missing.has(dir)) continue;
       try {
         writeFileSync(`${dir}/cgroup.procs`, String(pid));
       } catch (e) {
-        this.fail('cgroup.join', `cannot move process ${pid} into ${dir}: ${reason(e)}`);
+        this.fail('cgroup.join', `cannot move process ${pid} into ${dir}: ${reason(e)}`, true);
       }
     }
   }

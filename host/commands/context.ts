@@ -97,7 +97,7 @@ function stateRootFor(ctx: Ctx, command: string, id: string): string {
 
 export function loadFrom(ctx: Ctx, root: string, id: string): Loaded {
   const { dir, rec } = readState(root, id);
-  const cg = rec.cgroup ? managerFor(rec.decisions.cgroupManager.value, rec.cgroup, (m) => ctx.log.warn(m)) : null;
+  const cg = rec.cgroup ? managerFor(rec.decisions.cgroupManager.value, rec.cgroup, (m) => ctx.log.warn(m), (m) => ctx.log.debug(m)) : null;
   return { root, dir, rec, cg, status: computeStatus(dir, rec, () => cg?.isFrozen() ?? false) };
 }
 

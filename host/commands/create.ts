@@ -31,7 +31,7 @@ export async function createContainer(ctx: Ctx, a: CreateArgs, command: 'create'
   let pid = 0;
   try {
     const paths = decisions.cgroupManager.value === 'none' ? null : pathsFor(plan!.cgroup);
-    cg = paths && managerFor(decisions.cgroupManager.value, paths, (m) => ctx.log.warn(m));
+    cg = paths && managerFor(decisions.cgroupManager.value, paths, (m) => ctx.log.warn(m), (m) => ctx.log.debug(m));
     cg?.create();
     cg?.apply(plan!.cgroup.writes);
     const spawned = await spawnContainer({
