@@ -1,7 +1,9 @@
 // `wrunc delete`: removes a stopped (or created) container; --force kills a running one first.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { WruncError } from '../errors.js';
-import { withLocked, type CommandDef } from './context.js';
-import type { ContainerRecord } from '../state.js';
+import { lockContainer, removeStateDir, stateDir, STATE_FILE, type ContainerRecord } from '../state.js';
+import { decideFor, withLocked, type CommandDef, type Ctx } from './context.js';
 import { runCommandHooks } from './hooks.js';
 import { teardown } from './teardown.js';
 
@@ -25,10 +27,28 @@ export const del: CommandDef = {
       });
     } catch (e) {
       // as runc: --force on a container that does not exist is not an error
-      if (a.force && e instanceof WruncError && e.code === 'container.not-found') return 0;
+      if (a.force && e instanceof WruncError && e.code === 'container.not-found') {
+        removeHalfCreated(ctx, a.id);
+        return 0;
+      }
       throw e;
     }
     await runCommandHooks(ctx, 'poststop', rec);
     return 0;
   },
 };
+
+/**
+ * A create killed before it wrote state.json leaves a state dir that would block the id forever.
+ * Its lock holder is dead by now (a live create holds the lock until state.json exists).
+ */
+function removeHalfCreated(ctx: Ctx, id: string): void {
+  const dir = stateDir(decideFor(ctx, 'delete', { id }).decisions.stateRoot.value, id);
+  if (!existsSync(dir)) return;
+  const release = lockContainer(dir, id);
+  try {
+    if (!existsSync(join(dir, STATE_FILE))) removeStateDir(dir);
+  } finally {
+    release();
+  }
+}

@@ -1,6 +1,6 @@
 // Bad input: each failure is exactly one line on stderr naming what and where, a non-zero
 // status, and nothing left behind (state dir, cgroup, process, mount).
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, tempBundle, tempStateRoot, wrunc, type Run } from './helpers.js';
 import { leftovers, stateDirs } from './leftovers.js';
@@ -80,6 +80,13 @@ describe.runIf(isRoot)('bad input', () => {
     } finally {
       b.cleanup();
     }
+  });
+
+  it('delete --force clears what a create killed half-way left (a state dir without state.json)', () => {
+    mkdirSync(`${root.path}/half`);
+    oneLine(wrunc(['delete', 'half'], { root: root.path }), /^wrunc: container.not-found: /);
+    expect(wrunc(['delete', '--force', 'half'], { root: root.path })).toMatchObject({ status: 0, stderr: '' });
+    expect(stateDirs(root.path)).toEqual([]);
   });
 
   it('an unknown signal and an unknown command', () => {
