@@ -1,6 +1,6 @@
 // Bad input: each failure is exactly one line on stderr naming what and where, a non-zero
 // status, and nothing left behind (state dir, cgroup, process, mount).
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, tempBundle, tempStateRoot, wrunc, type Run } from './helpers.js';
 import { leftovers, stateDirs } from './leftovers.js';
@@ -87,6 +87,21 @@ describe.runIf(isRoot)('bad input', () => {
     oneLine(wrunc(['delete', 'half'], { root: root.path }), /^wrunc: container.not-found: /);
     expect(wrunc(['delete', '--force', 'half'], { root: root.path })).toMatchObject({ status: 0, stderr: '' });
     expect(stateDirs(root.path)).toEqual([]);
+  });
+
+  it('--log gets the error too, in text or JSON', () => {
+    const logs = tempStateRoot();
+    try {
+      for (const format of ['text', 'json']) {
+        const file = `${logs.path}/${format}.log`;
+        oneLine(wrunc(['--log', file, '--log-format', format, 'state', 'unknown'], { root: root.path }), /container.not-found/);
+        const entry = readFileSync(file, 'utf8').trim();
+        if (format === 'json') expect(JSON.parse(entry)).toMatchObject({ level: 'error', msg: expect.stringMatching(/container.not-found/) });
+        else expect(entry).toMatch(/^time="[^"]+" level=error msg=".*container.not-found.*"$/);
+      }
+    } finally {
+      logs.cleanup();
+    }
   });
 
   it('an unknown signal and an unknown command', () => {
