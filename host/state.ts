@@ -3,6 +3,7 @@
 // runc does, from the process and the fifo, never stored, so it cannot go stale.
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXEC_FIFO } from './container.js';
 import { WruncError } from './errors.js';
 import { sleepMs } from './cgroups/sleep.js';
 import type { CgroupPaths } from './cgroups/paths.js';
@@ -10,7 +11,6 @@ import type { Decisions, Plan } from './types.js';
 
 export const STATE_FILE = 'state.json';
 const LOCK_FILE = 'lock';
-const EXEC_FIFO = 'exec.fifo';
 const OCI_VERSION = '1.0.2-dev';
 
 export type Status = 'created' | 'running' | 'paused' | 'stopped';

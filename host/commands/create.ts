@@ -23,19 +23,22 @@ export interface Created { dir: string; rec: ContainerRecord; cg: CgroupManager 
 export async function createContainer(ctx: Ctx, a: CreateArgs, command: 'create' | 'run', mode: 'create' | 'run'): Promise<Created> {
   validateId(a.id);
   const bundle = readBundle(a.bundle);
-  const { plan, decisions } = decideFor(ctx, command, { id: a.id, config: bundle.config });
+  const result = decideFor(ctx, command, { id: a.id, config: bundle.config });
+  const { decisions } = result;
+  // a config was given, so an ok result carries its plan
+  const plan = result.plan!;
   const root = decisions.stateRoot.value;
   const dir = createStateDir(root, a.id);
   const release = lockContainer(dir, a.id);
   let cg: CgroupManager | null = null;
   let pid = 0;
   try {
-    const paths = decisions.cgroupManager.value === 'none' ? null : pathsFor(plan!.cgroup);
+    const paths = decisions.cgroupManager.value === 'none' ? null : pathsFor(plan.cgroup);
     cg = paths && managerFor(decisions.cgroupManager.value, paths, (m) => ctx.log.warn(m), (m) => ctx.log.debug(m));
     cg?.create();
-    cg?.apply(plan!.cgroup.writes);
+    cg?.apply(plan.cgroup.writes);
     const spawned = await spawnContainer({
-      id: a.id, bundle: bundle.dir, stateDir: dir, plan: plan!, decisions, mode,
+      id: a.id, bundle: bundle.dir, stateDir: dir, plan, decisions, mode,
       noPivot: a.noPivot, noNewKeyring: a.noNewKeyring, preserveFds: a.preserveFds, consoleSocket: a.consoleSocket,
       onSpawn: (p) => cg?.addPid(p),
     });
@@ -45,11 +48,11 @@ export async function createContainer(ctx: Ctx, a: CreateArgs, command: 'create'
       pid,
       pidStart: procStartTime(pid) ?? '',
       bundle: bundle.dir,
-      rootfs: resolve(bundle.dir, plan!.root.path),
+      rootfs: resolve(bundle.dir, plan.root.path),
       created: new Date().toISOString(),
       owner: process.geteuid!(),
-      annotations: Object.fromEntries(plan!.annotations.map((x) => [x.key, x.value])),
-      plan: plan!,
+      annotations: Object.fromEntries(plan.annotations.map((x) => [x.key, x.value])),
+      plan,
       decisions,
       cgroup: paths,
     };
