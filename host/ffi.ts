@@ -16,7 +16,8 @@ export const koffi: typeof koffiModule = loadKoffi();
 export const libc = koffi.load('libc.so.6');
 
 function loadKoffi(): typeof koffiModule {
-  const req = createRequire(import.meta.url);
+  // this file is bundled both as ES module (the CLI, init) and as CommonJS (tests' child processes)
+  const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
   const { platform, arch } = process;
   try {
     return req(`@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`);
