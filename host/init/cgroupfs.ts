@@ -1,5 +1,5 @@
-// A "cgroup" mount. cgroup v2 (host /sys/fs/cgroup is cgroup2): one cgroup2 mount. v1 and
-// hybrid: a tmpfs with one directory per host hierarchy, as runc lays it out. With a cgroup
+// A "cgroup" mount. cgroup v2 (host /sys/fs/cgroup is cgroup2): the unified hierarchy alone. v1
+// and hybrid: a tmpfs with one directory per host hierarchy, as runc lays it out. With a cgroup
 // namespace each hierarchy is mounted fresh (the namespace makes the container's cgroup its root);
 // without one, the container's own cgroup directory is bind-mounted, so it never sees the host's
 // tree. Read-only and the other flags apply to every piece.
