@@ -50,10 +50,13 @@ export class Ctx {
   /**
    * The map ids of the container's user namespace are checked against: the spec's when it
    * creates one, the runtime's own when the container stays in it, null when a namespace is
-   * joined by path (its map is unknown here).
+   * joined by path (its map is unknown here) or when the spec's map is missing (already an error).
    */
   containerMap(gid: bool): IdMap | null {
-    if (this.ids.newUserNs) return gid ? this.ids.gidMaps : this.ids.uidMaps;
+    if (this.ids.newUserNs) {
+      const m = gid ? this.ids.gidMaps : this.ids.uidMaps;
+      return m.length > 0 ? m : null;
+    }
     if (this.ids.userNsJoined) return null;
     return gid ? this.facts.gidMap : this.facts.uidMap;
   }

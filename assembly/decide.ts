@@ -106,6 +106,10 @@ function checkIdentity(doc: Doc, f: Facts, ids: SpecIds, d: Decisions, ns: Names
   if (!ids.userNs && (ids.uidMaps.length > 0 || ids.gidMaps.length > 0)) {
     r.error("spec.value", ids.uidMaps.length > 0 ? "/linux/uidMappings" : "/linux/gidMappings", "id mappings are given but linux.namespaces has no user namespace; add {\"type\": \"user\"} or remove the mappings.");
   }
+  if (!d.rootlessEuid.b && ids.newUserNs) {
+    if (ids.uidMaps.length == 0) r.error("spec.required", "/linux/uidMappings", "a new user namespace needs linux.uidMappings; map the container's ids to host ids.");
+    if (ids.gidMaps.length == 0) r.error("spec.required", "/linux/gidMappings", "a new user namespace needs linux.gidMappings; map the container's ids to host ids.");
+  }
   if (d.rootlessEuid.b) {
     if (!ids.userNs) {
       r.error("rootless.userns-required", "/linux/namespaces", "a rootless runtime (uid " + f.euid.toString() + ") needs a user namespace; add {\"type\": \"user\"} to linux.namespaces (runc spec --rootless does this).");

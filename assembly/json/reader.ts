@@ -361,7 +361,7 @@ class Parser {
         this.ws();
         const c = this.peek();
         this.p++;
-        if (c == 0x2c) continue;
+        if (c == 0x2c) { this.at(-1); continue; }
         if (c == 0x7d) break;
         this.p--;
         return this.fail("',' or '}' was expected");
