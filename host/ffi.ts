@@ -46,6 +46,10 @@ export const personality = libc.func('int personality(unsigned long persona)');
 export const setsid = libc.func('int setsid()');
 export const dup2 = libc.func('int dup2(int oldfd, int newfd)');
 export const ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
+// exec: a multithreaded caller may join a mount namespace only with its own fs context, and only
+// the calling thread moves (docs/internals.md, exec)
+export const setns = libc.func('int setns(int fd, int nstype)');
+export const unshare = libc.func('int unshare(int flags)');
 
 // ptys and unix sockets (host/terminal.ts)
 export const posixOpenpt = libc.func('int posix_openpt(int flags)');
@@ -60,6 +64,7 @@ export const connect = libc.func('int connect(int fd, const uint8_t *addr, uint3
 export const bind = libc.func('int bind(int fd, const uint8_t *addr, uint32_t len)');
 export const listen = libc.func('int listen(int fd, int backlog)');
 export const accept4 = libc.func('int accept4(int fd, void *addr, void *len, int flags)');
+export const socketpair = libc.func('int socketpair(int domain, int type, int protocol, void *sv)');
 export const iovec = koffi.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });
 export const msghdr = koffi.struct('msghdr', {
   msg_name: 'void *',
@@ -131,6 +136,8 @@ export const AT_RECURSIVE = 0x8000;
 export const O_PATH = 0o10000000;
 export const O_NOFOLLOW = 0o400000;
 export const F_SETFD = 2;
+export const CLONE_FS = 0x200;
+export const CLONE_NEWNS = 0x20000;
 export const TIOCSCTTY = 0x540e;
 export const CLOSE_RANGE_CLOEXEC = 4;
 export const PR = {

@@ -5,42 +5,15 @@
 // from process.consoleSize, sends the master over the console socket with SCM_RIGHTS (payload:
 // the master's name, "/dev/ptmx", what runc sends) and makes the slave its stdio. Whoever holds
 // the master (a --console-socket receiver, or wrunc itself for `run` without one) proxies it.
-import koffi from 'koffi';
 import { closeSync, constants as fsc, openSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { WruncError } from './errors.js';
-import { errnoText, fcntl } from './ffi.js';
+import {
+  accept4, bind, cfmakeraw, connect, errnoText, fcntl, grantpt, ioctl, koffi, listen, posixOpenpt, ptsnameR,
+  recvmsg, sendmsg, socket, socketpair, tcgetattr, tcsetattr, unlockpt,
+} from './ffi.js';
 
-// move to host/ffi.ts
-const libc = koffi.load('libc.so.6');
-const iovec = koffi.struct('wrunc_iovec', { iov_base: 'void *', iov_len: 'size_t' });
-const msghdr = koffi.struct('wrunc_msghdr', {
-  msg_name: 'void *',
-  msg_namelen: 'uint32_t',
-  msg_iov: koffi.pointer(iovec),
-  msg_iovlen: 'size_t',
-  msg_control: 'void *',
-  msg_controllen: 'size_t',
-  msg_flags: 'int',
-});
-const c = {
-  posix_openpt: libc.func('int posix_openpt(int flags)'),
-  grantpt: libc.func('int grantpt(int fd)'),
-  unlockpt: libc.func('int unlockpt(int fd)'),
-  ptsname_r: libc.func('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)'),
-  ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)'),
-  tcgetattr: libc.func('int tcgetattr(int fd, _Out_ uint8_t *termios)'),
-  tcsetattr: libc.func('int tcsetattr(int fd, int when, const uint8_t *termios)'),
-  cfmakeraw: libc.func('void cfmakeraw(_Inout_ uint8_t *termios)'),
-  socket: libc.func('int socket(int domain, int type, int protocol)'),
-  connect: libc.func('int connect(int fd, const uint8_t *addr, uint32_t len)'),
-  bind: libc.func('int bind(int fd, const uint8_t *addr, uint32_t len)'),
-  listen: libc.func('int listen(int fd, int backlog)'),
-  accept4: libc.func('int accept4(int fd, void *addr, void *len, int flags)'),
-  sendmsg: libc.func('long sendmsg(int fd, const wrunc_msghdr *msg, int flags)'),
-  recvmsg: libc.func('long recvmsg(int fd, _Inout_ wrunc_msghdr *msg, int flags)'),
-};
 const O_CLOEXEC = 0o2000000;
 const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
@@ -83,11 +56,11 @@ export interface WinSize {
 
 /** Opens a new pty pair from /dev/ptmx; both fds are close-on-exec (dup the slave onto 0-2 to use it). */
 export function openPty(size?: WinSize): Pty {
-  const master = c.posix_openpt(fsc.O_RDWR | fsc.O_NOCTTY | O_CLOEXEC);
+  const master = posixOpenpt(fsc.O_RDWR | fsc.O_NOCTTY | O_CLOEXEC);
   if (master < 0) throw sysError('terminal.openpt', 'posix_openpt');
   try {
-    if (c.grantpt(master) < 0) throw sysError('terminal.openpt', 'grantpt');
-    if (c.unlockpt(master) < 0) throw sysError('terminal.openpt', 'unlockpt');
+    if (grantpt(master) < 0) throw sysError('terminal.openpt', 'grantpt');
+    if (unlockpt(master) < 0) throw sysError('terminal.openpt', 'unlockpt');
     const slaveName = ptsName(master);
     // Node opens with O_CLOEXEC; O_NOCTTY so that opening it never steals a controlling tty
     const slave = openSync(slaveName, fsc.O_RDWR | fsc.O_NOCTTY);
@@ -103,7 +76,7 @@ export function openPty(size?: WinSize): Pty {
 /** The slave's path for a master fd (ptsname_r). */
 export function ptsName(master: number): string {
   const buf = Buffer.alloc(128);
-  const rc = c.ptsname_r(master, buf, buf.length);
+  const rc = ptsnameR(master, buf, buf.length);
   if (rc !== 0) {
     koffi.errno(rc);
     throw sysError('terminal.ptsname', 'ptsname_r');
@@ -113,7 +86,7 @@ export function ptsName(master: number): string {
 
 export function getWinsize(fd: number): WinSize {
   const ws = Buffer.alloc(8);
-  if (c.ioctl(fd, TIOCGWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCGWINSZ)');
+  if (ioctl(fd, TIOCGWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCGWINSZ)');
   return { rows: ws.readUInt16LE(0), cols: ws.readUInt16LE(2) };
 }
 
@@ -121,7 +94,7 @@ export function setWinsize(fd: number, size: WinSize): void {
   const ws = Buffer.alloc(8);
   ws.writeUInt16LE(size.rows, 0);
   ws.writeUInt16LE(size.cols, 2);
-  if (c.ioctl(fd, TIOCSWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCSWINSZ)');
+  if (ioctl(fd, TIOCSWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCSWINSZ)');
 }
 
 /**
@@ -145,12 +118,12 @@ export function followWinsize(from: number, to: number): () => void {
 /** Puts a terminal in raw mode (cfmakeraw) and returns the function that restores its settings. */
 export function setRaw(fd: number): () => void {
   const saved = Buffer.alloc(TERMIOS_SIZE);
-  if (c.tcgetattr(fd, saved) < 0) throw sysError('terminal.termios', 'tcgetattr');
+  if (tcgetattr(fd, saved) < 0) throw sysError('terminal.termios', 'tcgetattr');
   const raw = Buffer.from(saved);
-  c.cfmakeraw(raw);
-  if (c.tcsetattr(fd, TCSANOW, raw) < 0) throw sysError('terminal.termios', 'tcsetattr');
+  cfmakeraw(raw);
+  if (tcsetattr(fd, TCSANOW, raw) < 0) throw sysError('terminal.termios', 'tcsetattr');
   return () => {
-    if (c.tcsetattr(fd, TCSANOW, saved) < 0) throw sysError('terminal.termios', 'tcsetattr (restore)');
+    if (tcsetattr(fd, TCSANOW, saved) < 0) throw sysError('terminal.termios', 'tcsetattr (restore)');
   };
 }
 
@@ -166,7 +139,7 @@ function sockaddrUn(path: string): Buffer {
 }
 
 function unixSocket(): number {
-  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw sysError('terminal.socket', 'socket(AF_UNIX)');
   return fd;
 }
@@ -188,7 +161,7 @@ export function sendFdOver(sock: number, fd: number, name: string = PTMX_NAME): 
     msg_controllen: control.length,
     msg_flags: 0,
   };
-  if (c.sendmsg(sock, msg, MSG_NOSIGNAL) < 0) throw sysError('terminal.sendmsg', 'sendmsg(SCM_RIGHTS)');
+  if (sendmsg(sock, msg, MSG_NOSIGNAL) < 0) throw sysError('terminal.sendmsg', 'sendmsg(SCM_RIGHTS)');
 }
 
 /** --console-socket: connects to the unix socket at socketPath and sends the pty master (runc's protocol). */
@@ -196,7 +169,7 @@ export function sendFd(socketPath: string, fd: number, name: string = PTMX_NAME)
   const sock = unixSocket();
   try {
     const addr = sockaddrUn(socketPath);
-    if (c.connect(sock, addr, addr.length) < 0) throw sysError('terminal.socket', `connect(${socketPath})`);
+    if (connect(sock, addr, addr.length) < 0) throw sysError('terminal.socket', `connect(${socketPath})`);
     sendFdOver(sock, fd, name);
   } finally {
     closeSync(sock);
@@ -216,7 +189,7 @@ export function recvFd(sock: number): { fd: number; name: string } {
     msg_controllen: control.length,
     msg_flags: 0,
   };
-  const n = Number(c.recvmsg(sock, msg, MSG_CMSG_CLOEXEC));
+  const n = Number(recvmsg(sock, msg, MSG_CMSG_CLOEXEC));
   if (n < 0) throw sysError('terminal.recvmsg', 'recvmsg');
   if (msg.msg_flags & MSG_CTRUNC) throw new WruncError('terminal.recvmsg', 'recvmsg: control data truncated (more than one fd sent)');
   const level = control.readInt32LE(8);
@@ -232,8 +205,8 @@ export function listenUnix(path: string, backlog = 1): number {
   const sock = unixSocket();
   try {
     const addr = sockaddrUn(path);
-    if (c.bind(sock, addr, addr.length) < 0) throw sysError('terminal.socket', `bind(${path})`);
-    if (c.listen(sock, backlog) < 0) throw sysError('terminal.socket', `listen(${path})`);
+    if (bind(sock, addr, addr.length) < 0) throw sysError('terminal.socket', `bind(${path})`);
+    if (listen(sock, backlog) < 0) throw sysError('terminal.socket', `listen(${path})`);
     return sock;
   } catch (e) {
     closeSync(sock);
@@ -241,9 +214,16 @@ export function listenUnix(path: string, backlog = 1): number {
   }
 }
 
+/** A connected pair of unix stream sockets, both close-on-exec: [ours, theirs]. */
+export function socketPair(): [number, number] {
+  const sv = Buffer.alloc(8);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw sysError('terminal.socket', 'socketpair(AF_UNIX)');
+  return [sv.readInt32LE(0), sv.readInt32LE(4)];
+}
+
 /** Accepts one connection (blocking); the new fd is close-on-exec. */
 export function acceptUnix(listenFd: number): number {
-  const fd = c.accept4(listenFd, null, null, SOCK_CLOEXEC);
+  const fd = accept4(listenFd, null, null, SOCK_CLOEXEC);
   if (fd < 0) throw sysError('terminal.socket', 'accept4');
   return fd;
 }
@@ -293,4 +273,27 @@ export function proxy(master: number, io: { input?: Readable; output?: Writable 
   fromPty.on('end', stop);
   toPty.on('error', () => {});
   return { done, stop };
+}
+
+/** How long output may still drain from the master after the container's program exited. */
+const DRAIN_AFTER_EXIT_MS = 500;
+
+/**
+ * wrunc itself holds the pty master (run or exec with a terminal, in the foreground): our stdin
+ * goes raw and the pty follows our window size when stdin is a terminal, bytes are copied both
+ * ways, and finish() (once the program has exited) drains the output and restores our terminal.
+ */
+export function attachTerminal(master: number): { finish(): Promise<void> } {
+  const interactive = tty.isatty(0);
+  const restore = interactive ? setRaw(0) : null;
+  const unfollow = interactive ? followWinsize(0, master) : null;
+  const p = proxy(master);
+  return {
+    async finish() {
+      await Promise.race([p.done, new Promise((r) => setTimeout(r, DRAIN_AFTER_EXIT_MS).unref())]);
+      p.stop();
+      unfollow?.();
+      restore?.();
+    },
+  };
 }
