@@ -12,8 +12,8 @@ export const MAX_ENTRIES: i32 = 340;
 
 /**
  * Ranges `inside -> outside` of `count` ids: the first and second columns of a map line. Entries
- * live in one raw buffer (inside, outside, count as u64, then the spec entry's node) so that a map
- * costs one allocation, not one per column and growth step.
+ * live in one raw buffer (inside, outside, count as u64, then the spec entry's node and a
+ * "broken" flag) so that a map costs one allocation, not one per column and growth step.
  */
 const ENTRY: usize = 32;
 
@@ -22,7 +22,7 @@ export class IdMap {
   length: i32 = 0;
   cap: i32 = 0;
 
-  add(inside: u64, outside: u64, count: u64, node: i32): void {
+  add(inside: u64, outside: u64, count: u64, node: i32, broken: bool = false): void {
     if (this.length == this.cap) {
       const cap = this.cap == 0 ? 4 : this.cap << 1;
       const buf = heap.alloc(<usize>cap * ENTRY);
@@ -35,6 +35,7 @@ export class IdMap {
     store<u64>(e, outside, 8);
     store<u64>(e, count, 16);
     store<i32>(e, node, 24);
+    store<i32>(e, broken ? 1 : 0, 28);
     this.length++;
   }
 
@@ -43,6 +44,11 @@ export class IdMap {
   @inline count(i: i32): u64 { return load<u64>(this.buf + <usize>i * ENTRY, 16); }
   /** for spec maps: the entry's node, for error paths */
   @inline node(i: i32): i32 { return load<i32>(this.buf + <usize>i * ENTRY, 24); }
+  /**
+   * for spec maps: a member was missing or wrong (already reported as spec.*). The entry maps
+   * nothing (count 0) and the id-map checks skip it: missing is not 0.
+   */
+  @inline broken(i: i32): bool { return load<i32>(this.buf + <usize>i * ENTRY, 28) != 0; }
   @inline start(side: i32, i: i32): u64 { return side == INSIDE ? this.inside(i) : this.outside(i); }
 
   isIdentity(): bool {
@@ -137,10 +143,12 @@ export function readSpecMap(doc: Doc, arr: i32): IdMap {
   const t = doc.t;
   for (let e = t.first(arr); e >= 0; e = t.next(e)) {
     if (t.kind(e) != 6) { doc.typeError(e, "an object"); continue; }
+    const errors = doc.r.errorCount;
     const c = doc.unsigned(e, "containerID", U32.MAX_VALUE, 0, true);
     const h = doc.unsigned(e, "hostID", U32.MAX_VALUE, 0, true);
     const s = doc.unsigned(e, "size", U32.MAX_VALUE, 0, true);
-    m.add(c, h, s, e);
+    const broken = doc.r.errorCount != errors;
+    m.add(c, h, broken ? 0 : s, e, broken);
   }
   return m;
 }
@@ -157,6 +165,7 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
     return;
   }
   for (let i = 0; i < m.length; i++) {
+    if (m.broken(i)) continue;
     const n = m.node(i);
     const c = m.inside(i), h = m.outside(i), s = m.count(i);
     if (s == 0) {

@@ -11,8 +11,11 @@ export class Problem {
 export class Report {
   errors: Problem[] = [];
   warnings: Problem[] = [];
+  /** errors found, including those past the cap: callers compare it to see if a step failed */
+  errorCount: i32 = 0;
 
   error(code: string, path: string, message: string): void {
+    this.errorCount++;
     if (this.errors.length < MAX_PROBLEMS) this.errors.push(new Problem(code, path, message));
   }
 

@@ -154,8 +154,10 @@ describe('rootless', () => {
     const s = rootlessFor(1000);
     delete s.linux.uidMappings;
     delete s.linux.gidMappings;
+    // errors are not suppressed as consequences (test/vectors/README.md): uid/gid 0 are unmapped too
     expect(codes(decide(userFacts(), bytes(s)))).toEqual([
       'rootless.uidmap-required /linux/uidMappings', 'rootless.gidmap-required /linux/gidMappings',
+      'user.unmapped /process/user/uid', 'user.unmapped /process/user/gid',
     ]);
   });
 

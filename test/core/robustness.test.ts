@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideRaw } from '../../host/core.js';
 import type { Result } from '../../host/types.js';
-import { bytes, defaultSpec, enc, rootFacts } from './helpers.js';
+import { bytes, defaultSpec, enc, rootFacts, rootlessSpec } from './helpers.js';
 
 const dec = new TextDecoder();
 const run = (facts: Uint8Array, spec: Uint8Array | null): Result => JSON.parse(dec.decode(decideRaw(facts, spec)));
@@ -44,6 +44,20 @@ describe('robustness', () => {
   it('points spec.syntax at the value being read', () => {
     const r = run(facts, enc.encode('{"process": {"args": ["sh", tru]}}'));
     expect(r.errors[0]).toMatchObject({ code: 'spec.syntax', path: '/process/args/1' });
+  });
+
+  it('points spec.syntax after a comma in an object at the object, not the member before', () => {
+    expect(run(facts, enc.encode('{"process": {"cwd": "/",}}')).errors[0]).toMatchObject({ code: 'spec.syntax', path: '/process' });
+    expect(run(facts, enc.encode('{"ociVersion": "1.0.2",')).errors[0]).toMatchObject({ code: 'spec.syntax', path: '' });
+    expect(run(facts, enc.encode('{"process": {"args": ["sh",]}}')).errors[0]).toMatchObject({ code: 'spec.syntax', path: '/process/args/1' });
+  });
+
+  it('a mapping entry without size is spec.required only (missing is not 0)', () => {
+    const s = rootlessSpec();
+    delete s.linux.uidMappings[0].size;
+    const r = run(facts, enc.encode(JSON.stringify(s)));
+    expect(r.errors.map((e: { code: string; path: string }) => `${e.code} ${e.path}`)).not.toContain('idmap.invalid /linux/uidMappings/0/size');
+    expect(r.errors.map((e: { code: string; path: string }) => `${e.code} ${e.path}`)).toContain('spec.required /linux/uidMappings/0/size');
   });
 
   it('handles a 10 MB config', () => {
