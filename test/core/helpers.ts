@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import type { Facts } from '../../host/types.js';
 
-export const FIXTURES = '/work/shared/fixtures';
-export const defaultSpecBytes = readFileSync(`${FIXTURES}/runc-1.1.5-spec.json`);
-export const rootlessSpecBytes = readFileSync(`${FIXTURES}/runc-1.1.5-spec-rootless.json`);
+/** The repo's copies of runc 1.1.5's specs (test/vectors/README.md), so tests need nothing outside the repo. */
+export const FIXTURES = new URL('../vectors/fixtures/', import.meta.url);
+export const defaultSpecBytes = readFileSync(new URL('default.json', FIXTURES));
+export const rootlessSpecBytes = readFileSync(new URL('rootless.json', FIXTURES));
 export const defaultSpec = () => JSON.parse(defaultSpecBytes.toString('utf8'));
 export const rootlessSpec = () => JSON.parse(rootlessSpecBytes.toString('utf8'));
 
