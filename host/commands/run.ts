@@ -2,6 +2,7 @@
 // it was killed), removing it afterwards unless --keep; --detach returns once it has started.
 import { releaseContainer } from '../container.js';
 import { lockContainer } from '../state.js';
+import { attachTerminal } from '../terminal.js';
 import { createContainer, withCreateOptions, type CreateArgs } from './create.js';
 import type { CommandDef } from './context.js';
 import { runCommandHooks } from './hooks.js';
@@ -33,9 +34,11 @@ export const run: CommandDef = {
       throw e;
     }
     if (!a.detach) for (const s of FORWARDED) process.on(s, forward);
+    const terminal = c.spawned.console === null ? null : attachTerminal(c.spawned.console);
     await runCommandHooks(ctx, 'poststart', c.rec);
     if (a.detach || !c.spawned.exit) return 0;
     const status = await c.spawned.exit;
+    await terminal?.finish();
     for (const s of FORWARDED) process.off(s, forward);
     if (!a.keep) {
       const release = lockContainer(c.dir, a.id);
