@@ -11,7 +11,9 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WruncError } from './errors.js';
 import { writeIdMaps } from './idmap.js';
-import type { InitConfig, InitReport } from './init/protocol.js';
+import { creatingState, runHooks } from './hooks.js';
+import type { HooksDone, InitConfig, StageConfig, StageReport } from './init/protocol.js';
+import { recvFd, socketPair } from './terminal.js';
 import type { Decisions, Plan } from './types.js';
 
 export interface SpawnOptions {
@@ -35,6 +37,8 @@ export interface Spawned {
   pid: number;
   /** run mode: the container's exit status */
   exit: Promise<number> | null;
+  /** run mode with process.terminal and no --console-socket: the pty master, for wrunc to proxy */
+  console: number | null;
 }
 
 export const EXEC_FIFO = 'exec.fifo';
@@ -63,71 +67,145 @@ const STAGES: Record<string, string> = {
 
 export async function spawnContainer(o: SpawnOptions): Promise<Spawned> {
   const terminal = o.plan.process?.terminal ?? false;
-  if (terminal && o.consoleSocket === undefined) {
+  // in the foreground wrunc holds the master itself (run); otherwise someone else must
+  if (terminal && o.consoleSocket === undefined && o.mode === 'create') {
     throw new WruncError('process.terminal', 'process.terminal is true: give --console-socket, a unix socket that receives the pty master', '/process/terminal');
   }
-  const consoleSock = terminal ? await connectConsole(o.consoleSocket!) : null;
-  const syncFd = 3 + o.preserveFds;
-  const joins = o.plan.namespaces.filter((n) => n.path !== null).map((n) => `${n.flag}:${n.path}`);
+  const console = terminal ? await consoleFor(o.consoleSocket) : null;
   const fifo = join(o.stateDir, EXEC_FIFO);
-  const args = [String(syncFd), String(o.plan.cloneFlags), o.mode, fifo, timeOffsets(o.plan), ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
-  // stdio is the container's; preserved fds keep their numbers; then the sync socket, the fifo
-  // (the trampoline puts it there) and the console socket
-  const stdio: StdioOption[] = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'];
-  if (consoleSock) stdio.push('ignore', consoleSock);
-  const tramp = spawn(TRAMPOLINE, args, { stdio, env: {} });
-  consoleSock?.destroy();
-  const exit = new Promise<number>((res) => tramp.once('exit', (code, sig) => res(code ?? 128 + signalNumber(sig))));
-  await new Promise<void>((res, rej) => {
-    tramp.once('spawn', res);
-    tramp.once('error', (e) => rej(new WruncError('container.spawn', `starting ${TRAMPOLINE}: ${e.message}`)));
-  });
-  const sock = tramp.stdio[syncFd] as Readable & Writable;
-  const lines = new LineReader(sock);
-  let initPid = 0;
+  const joins = o.plan.namespaces.filter((n) => n.path !== null).map((n) => ({ flag: n.flag, path: n.path! }));
+  let t: Trampoline;
   try {
-    o.onSpawn(tramp.pid!);
-    sock.write('G');
-    for (;;) {
-      const line = await lines.next();
-      if (line === null) throw await diedEarly(tramp, exit);
-      const [word, ...rest] = line.split(' ');
-      if (word === 'userns') {
-        await writeIdMaps(tramp.pid!, o.plan, o.decisions);
-        sock.write('M');
-      } else if (word === 'pid') {
-        initPid = Number(rest[0]);
-        break;
-      } else {
-        throw trampolineError(line);
-      }
-    }
-    const config: InitConfig = {
-      id: o.id, bundle: o.bundle, rootfs: rootfsPath(o), plan: o.plan, decisions: o.decisions,
-      noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, syncFd, fifoFd: syncFd + 1,
-      consoleFd: consoleSock ? syncFd + 2 : null,
-    };
-    sock.write(`${JSON.stringify(config)}\n`);
-    const line = await lines.next();
-    if (line === null) throw await diedEarly(tramp, exit);
-    const report = parseReport(line);
-    if (report.t === 'error') throw new WruncError(report.code, report.message, report.path);
+    t = await Trampoline.start({
+      cloneFlags: o.plan.cloneFlags, mode: o.mode, fifo, timeOffsets: timeOffsets(o.plan), joins,
+      preserveFds: o.preserveFds, console: console?.theirs ?? null, onSpawn: o.onSpawn, maps: o,
+    });
   } catch (e) {
-    sock.destroy();
-    if (tramp.exitCode === null) signal(tramp.pid!, 'SIGKILL');
-    if (initPid) {
-      // PID 1 of its namespace: its death takes the whole namespace; wait so the cgroup empties
-      signal(initPid, 'SIGKILL');
-      await gone(initPid);
-    }
+    console?.close();
     throw e;
   }
-  sock.destroy();
-  if (o.mode === 'create') {
-    tramp.unref();
-    return { pid: initPid, exit: null };
+  try {
+    const config: InitConfig = {
+      kind: 'init', id: o.id, pid: t.childPid, bundle: o.bundle, rootfs: rootfsPath(o), plan: o.plan, decisions: o.decisions,
+      noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, syncFd: t.syncFd, fifoFd: t.syncFd + 1,
+      consoleFd: console ? t.syncFd + 2 : null,
+    };
+    t.send(config);
+    for (;;) {
+      const report = await t.report();
+      if (report.t === 'ready') break;
+      if (report.t === 'error') throw new WruncError(report.code, report.message, report.path);
+      const state = creatingState(o.plan, o.id, o.bundle, 'creating', t.childPid);
+      await runHooks('prestart', o.plan.hooks.prestart, state);
+      await runHooks('createRuntime', o.plan.hooks.createRuntime, state);
+      t.send({ t: 'go' } satisfies HooksDone);
+    }
+    const master = console?.receive() ?? null;
+    t.done(o.mode === 'create');
+    return { pid: t.childPid, exit: o.mode === 'run' ? t.exit : null, console: master };
+  } catch (e) {
+    await t.abort();
+    throw e;
+  } finally {
+    console?.close();
   }
-  return { pid: initPid, exit };
+}
+
+export interface TrampolineOptions {
+  cloneFlags: number;
+  mode: 'create' | 'run';
+  /** exec.fifo to make, or null */
+  fifo: string | null;
+  /** "-" or /proc/self/timens_offsets lines */
+  timeOffsets: string;
+  /** namespaces to join, in order */
+  joins: { flag: number; path: string }[];
+  preserveFds: number;
+  /** fd of a connected unix socket that the stage sends the pty master over (becomes syncFd + 2) */
+  console: number | Socket | null;
+  onSpawn(pid: number): void;
+  /** writes the id maps when the trampoline creates a user namespace */
+  maps: { plan: Plan; decisions: Decisions };
+}
+
+/**
+ * One run of build/wrunc-tramp and the stage it execs (build/init.mjs), speaking the protocol of
+ * host/trampoline.c up to the child's pid, then the stage's JSON lines (host/init/protocol.ts).
+ */
+export class Trampoline {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly sock: Readable & Writable,
+    private readonly lines: LineReader,
+    readonly syncFd: number,
+    /** the trampoline's exit status; in run mode the stage's program's (128+signal when killed) */
+    readonly exit: Promise<number>,
+    /** the stage (then the program) as the host sees it */
+    readonly childPid: number,
+  ) {}
+
+  static async start(o: TrampolineOptions): Promise<Trampoline> {
+    const syncFd = 3 + o.preserveFds;
+    const joins = o.joins.map((j) => `${j.flag}:${j.path}`);
+    const args = [String(syncFd), String(o.cloneFlags), o.mode, o.fifo ?? '-', o.timeOffsets, ...joins, '--', process.execPath, INIT_STAGE, String(syncFd)];
+    // stdio is the container's; preserved fds keep their numbers; then the sync socket, the fifo
+    // (the trampoline puts it there) and the console socket
+    const stdio: StdioOption[] = [0, 1, 2, ...Array.from({ length: o.preserveFds }, (_, i) => 3 + i), 'pipe'];
+    if (o.console !== null) stdio.push('ignore', o.console);
+    const tramp = spawn(TRAMPOLINE, args, { stdio, env: {} });
+    const exit = new Promise<number>((res) => tramp.once('exit', (code, sig) => res(code ?? 128 + signalNumber(sig))));
+    await new Promise<void>((res, rej) => {
+      tramp.once('spawn', res);
+      tramp.once('error', (e) => rej(new WruncError('container.spawn', `starting ${TRAMPOLINE}: ${e.message}`)));
+    });
+    const sock = tramp.stdio[syncFd] as Readable & Writable;
+    const lines = new LineReader(sock);
+    try {
+      o.onSpawn(tramp.pid!);
+      sock.write('G');
+      for (;;) {
+        const line = await lines.next();
+        if (line === null) throw await diedEarly(tramp, exit);
+        const [word, ...rest] = line.split(' ');
+        if (word === 'userns') {
+          await writeIdMaps(tramp.pid!, o.maps.plan, o.maps.decisions);
+          sock.write('M');
+        } else if (word === 'pid') {
+          return new Trampoline(tramp, sock, lines, syncFd, exit, Number(rest[0]));
+        } else {
+          throw trampolineError(line);
+        }
+      }
+    } catch (e) {
+      sock.destroy();
+      if (tramp.exitCode === null) signal(tramp.pid!, 'SIGKILL');
+      throw e;
+    }
+  }
+
+  send(msg: StageConfig | HooksDone): void {
+    this.sock.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  async report(): Promise<StageReport> {
+    const line = await this.lines.next();
+    if (line === null) throw await diedEarly(this.proc, this.exit);
+    return parseReport(line);
+  }
+
+  /** the stage is on its own now: stop talking; detached: wrunc may exit without waiting for the trampoline */
+  done(detached: boolean): void {
+    this.sock.destroy();
+    if (detached) this.proc.unref();
+  }
+
+  /** kills the trampoline and the stage, and waits for the stage (a PID 1 takes its namespace along) */
+  async abort(): Promise<void> {
+    this.sock.destroy();
+    if (this.proc.exitCode === null) signal(this.proc.pid!, 'SIGKILL');
+    signal(this.childPid, 'SIGKILL');
+    await gone(this.childPid);
+  }
 }
 
 /**
@@ -166,6 +244,36 @@ function timeOffsets(plan: Plan): string {
   return lines.length ? lines.join('') : '-';
 }
 
+/**
+ * The stage's end of the console: the --console-socket, connected here (the receiver gets the
+ * master from the stage), or one end of a socket pair whose other end receives it for wrunc.
+ */
+export interface ConsoleLink {
+  theirs: number | Socket;
+  /** the master, once the stage said "ready" (it sends the master before); null for --console-socket */
+  receive(): number | null;
+  close(): void;
+}
+
+export async function consoleFor(socketPath: string | undefined): Promise<ConsoleLink> {
+  if (socketPath !== undefined) {
+    const sock = await connectConsole(socketPath);
+    return { theirs: sock, receive: () => null, close: () => sock.destroy() };
+  }
+  const [ours, theirs] = socketPair();
+  let open = true;
+  return {
+    theirs,
+    receive: () => recvFd(ours).fd,
+    close: () => {
+      if (!open) return;
+      open = false;
+      closeSync(ours);
+      closeSync(theirs);
+    },
+  };
+}
+
 function connectConsole(path: string): Promise<Socket> {
   return new Promise((res, rej) => {
     const sock = connect(path);
@@ -178,9 +286,9 @@ function rootfsPath(o: SpawnOptions): string {
   return isAbsolute(o.plan.root.path) ? o.plan.root.path : join(o.bundle, o.plan.root.path);
 }
 
-function parseReport(line: string): InitReport {
+function parseReport(line: string): StageReport {
   try {
-    return JSON.parse(line) as InitReport;
+    return JSON.parse(line) as StageReport;
   } catch {
     return { t: 'error', code: 'init.protocol', message: `unexpected message from the init stage: ${line.slice(0, 200)}`, path: '' };
   }

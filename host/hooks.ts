@@ -4,7 +4,7 @@
 // HOOK_POLICY states it as data so that code does not re-derive it from the spec's prose.
 import { spawn } from 'node:child_process';
 import { WruncError } from './errors.js';
-import type { PlanHook, PlanHooks } from './types.js';
+import type { Plan, PlanHook, PlanHooks } from './types.js';
 
 export type HookKind = keyof PlanHooks;
 
@@ -17,6 +17,18 @@ export interface OciState {
   pid?: number;
   bundle: string;
   annotations?: Record<string, string>;
+}
+
+/** the state hooks of the creating container read: its plan's version and annotations, init's host pid */
+export function creatingState(plan: Plan, id: string, bundle: string, status: 'creating' | 'created', pid: number): OciState {
+  return {
+    ociVersion: plan.ociVersion,
+    id,
+    status,
+    pid,
+    bundle,
+    annotations: Object.fromEntries(plan.annotations.map((a) => [a.key, a.value])),
+  };
 }
 
 export interface HookPolicy {

@@ -1,10 +1,28 @@
-// What the host and the init stage say to each other on the sync socket, after the trampoline's
-// part: the host sends one InitConfig line, the init stage answers with one InitReport line and
-// closes its end. JSON lines, so a message is never split across reads on either side.
-import type { Decisions, Plan } from '../types.js';
+// What the host and the stage it started (build/init.mjs) say to each other on the sync socket,
+// after the trampoline's part. The host sends one config line: an InitConfig makes a container's
+// init, an ExecConfig a process in an existing container (`exec`). The stage answers with
+// StageReport lines. JSON lines, so a message is never split across reads on either side.
+//
+//   init:  host -> config;  stage -> "hooks" (only with prestart/createRuntime hooks; the host
+//          runs them and answers "go");  stage -> "ready" | "error"; the stage closes its end
+//   exec:  host -> config;  stage -> "ready" just before execve | "error"; the socket is
+//          close-on-exec, so the host then sees its end
+import type { Decisions, Plan, PlanProcess, PlanSeccomp } from '../types.js';
 
-export interface InitConfig {
+/** fds the stage gets, numbered from the sync socket: preserved fds come before it */
+export interface StageFds {
+  preserveFds: number;
+  /** the sync socket's fd number in the stage (3 + preserveFds) */
+  syncFd: number;
+  /** process.terminal: a unix socket connected by the host (syncFd + 2) that gets the pty master; null without a terminal */
+  consoleFd: number | null;
+}
+
+export interface InitConfig extends StageFds {
+  kind: 'init';
   id: string;
+  /** the container's init as the host sees it: the pid hooks are told */
+  pid: number;
   /** absolute bundle directory: relative bind sources are relative to it */
   bundle: string;
   /** absolute path of the root filesystem */
@@ -13,18 +31,31 @@ export interface InitConfig {
   decisions: Decisions;
   noPivot: boolean;
   noNewKeyring: boolean;
-  preserveFds: number;
-  /** the sync socket's fd number in the init stage (3 + preserveFds) */
-  syncFd: number;
   /**
-   * exec.fifo, opened O_PATH by the host and inherited (syncFd + 1): the state directory may be
-   * out of the container user's reach, and it is out of sight after pivot_root
+   * exec.fifo, opened O_PATH by the trampoline and inherited (syncFd + 1): the state directory may
+   * be out of the container user's reach, and it is out of sight after pivot_root
    */
   fifoFd: number;
-  /** process.terminal: the console socket, connected by the host (syncFd + 2); null without a terminal */
-  consoleFd: number | null;
 }
 
-export type InitReport =
+export interface ExecConfig extends StageFds {
+  kind: 'exec';
+  id: string;
+  /** the process to run, decided by the core */
+  process: PlanProcess;
+  decisions: Decisions;
+  /** the container's seccomp profile, applied to every process in it */
+  seccomp: PlanSeccomp | null;
+  /** /proc/INITPID/ns/mnt, joined by the stage itself (the trampoline cannot: see host/init/enter.ts); null without one */
+  mountNs: string | null;
+}
+
+export type StageConfig = InitConfig | ExecConfig;
+
+export type StageReport =
   | { t: 'ready' }
+  | { t: 'hooks' }
   | { t: 'error'; code: string; message: string; path: string };
+
+/** the host's answer to "hooks" */
+export interface HooksDone { t: 'go' }
