@@ -295,7 +295,8 @@ const DEFAULT_RULES: string[] = [
 function devices(wr: Writes, doc: Doc, a: i32, checkOnly: bool): void {
   if (a < 0) return;
   const t = doc.t;
-  const write = !checkOnly && !wr.v2;
+  // the deviceCgroup decision: v1 or hybrid, outside a user namespace
+  const write = !checkOnly && wr.ctx.d.deviceCgroup.b;
   if (write) wr.text("devices", "devices.deny", "a");
   for (let e = t.first(a); e >= 0; e = t.next(e)) {
     if (t.kind(e) != K_OBJECT) { doc.typeError(e, "an object"); continue; }

@@ -2,7 +2,7 @@
 // a stable code, a colon, and words (with at most one number), written without allocating.
 import { Writer } from "./json/writer";
 import { F_DECODED } from "./json/reader";
-import { Facts, ROOTLESS_TRUE, ROOTLESS_FALSE, CG_NONE } from "./facts";
+import { Facts, ROOTLESS_TRUE, ROOTLESS_FALSE, CG_NONE, CG_V2 } from "./facts";
 import { IdMap, INSIDE } from "./idmap";
 
 /** What the decisions need from config.json (all empty when no spec was given). */
@@ -53,6 +53,7 @@ export class Decisions {
   rootlessCgroups: Decision = new Decision();
   cgroupManager: Decision = new Decision();
   cgroupFeatures: Decision = new Decision();
+  deviceCgroup: Decision = new Decision();
   psSource: Decision = new Decision();
   checkpointRestore: Decision = new Decision();
   setgroups: Decision = new Decision();
@@ -103,6 +104,12 @@ export function decide(f: Facts, s: SpecIds): Decisions {
   const features = f.cgroupWritable && f.cgroupMode != CG_NONE;
   d.cgroupFeatures.yes(features, f.cgroupMode == CG_NONE ? "cgroup-none: no cgroup hierarchy is mounted"
     : features ? "cgroup-writable: the container's cgroup can be created" : "cgroup-unwritable: the container's cgroup cannot be created");
+  // v1 devices.allow/devices.deny need CAP_SYS_ADMIN in the initial user namespace (runc skips
+  // them in a user namespace); v2 needs an eBPF program this runtime does not load.
+  if (f.cgroupMode == CG_NONE) d.deviceCgroup.yes(false, "cgroup-none: no cgroup hierarchy is mounted");
+  else if (inNs) d.deviceCgroup.yes(false, "userns: device cgroup rules need CAP_SYS_ADMIN in the initial user namespace; devices are limited by the user namespace itself");
+  else if (f.cgroupMode == CG_V2) d.deviceCgroup.yes(false, "cgroup-v2: device rules need an eBPF program, which this runtime does not load");
+  else d.deviceCgroup.yes(true, "cgroup-v1: devices.deny and devices.allow are written");
   d.psSource.is(features ? "cgroup" : "procfs", features ? "cgroup-features: list the container's cgroup" : "no-cgroup-features: scan /proc for the container's PID namespace");
 
   if (rootless) d.checkpointRestore.yes(false, "euid-nonzero: CRIU needs uid 0");
@@ -172,6 +179,7 @@ export function writeDecisions(w: Writer, d: Decisions, f: Facts): void {
   writeDecision(w, "rootlessCgroups", d.rootlessCgroups, f);
   writeDecision(w, "cgroupManager", d.cgroupManager, f);
   writeDecision(w, "cgroupFeatures", d.cgroupFeatures, f);
+  writeDecision(w, "deviceCgroup", d.deviceCgroup, f);
   writeDecision(w, "psSource", d.psSource, f);
   writeDecision(w, "checkpointRestore", d.checkpointRestore, f);
   writeDecision(w, "setgroups", d.setgroups, f);

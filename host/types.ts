@@ -44,6 +44,13 @@ export interface Decisions {
   rootlessCgroups: Decision<boolean>;
   cgroupManager: Decision<'fs' | 'rootless-fs' | 'systemd' | 'none'>;
   cgroupFeatures: Decision<boolean>;
+  /**
+   * extension: plan.cgroup.writes holds v1 device rules (devices.deny / devices.allow). False
+   * with mode none, in a user namespace (writing them needs CAP_SYS_ADMIN in the initial user
+   * namespace, so root in Docker-in-LXD got EPERM; runc skips them there, and the user namespace
+   * limits devices itself), and on v2 (eBPF not loaded: warning cgroup.devices-v2); else true.
+   */
+  deviceCgroup: Decision<boolean>;
   psSource: Decision<'cgroup' | 'procfs'>;
   checkpointRestore: Decision<boolean>;
   setgroups: Decision<'allow' | 'deny'>;

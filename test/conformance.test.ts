@@ -27,6 +27,7 @@ const CONTRACT_DECISIONS: Record<string, unknown[]> = {
   rootlessCgroups: [true, false],
   cgroupManager: ['fs', 'rootless-fs', 'systemd', 'none'],
   cgroupFeatures: [true, false],
+  deviceCgroup: [true, false],
   psSource: ['cgroup', 'procfs'],
   checkpointRestore: [true, false],
   setgroups: ['allow', 'deny'],

@@ -27,7 +27,7 @@ describe('runc default spec as root', () => {
   it('decides as runc would for real root', () => {
     expect(values(r)).toEqual({
       inUserNamespace: false, rootlessEuid: false, honorXdgRuntimeDir: false, stateRoot: '/run/wrunc',
-      rootlessCgroups: false, cgroupManager: 'fs', cgroupFeatures: true, psSource: 'cgroup',
+      rootlessCgroups: false, cgroupManager: 'fs', cgroupFeatures: true, deviceCgroup: true, psSource: 'cgroup',
       checkpointRestore: false, setgroups: 'allow', idmapWriter: 'none', additionalGids: true,
     });
     for (const d of Object.values(r.decisions!)) expect(d.reason).toMatch(/^[a-z0-9-]+: \S/);
@@ -139,7 +139,7 @@ describe('rootless', () => {
     expect(r.errors).toEqual([]);
     expect(values(r)).toEqual({
       inUserNamespace: false, rootlessEuid: true, honorXdgRuntimeDir: true, stateRoot: '/run/user/1000/wrunc',
-      rootlessCgroups: true, cgroupManager: 'rootless-fs', cgroupFeatures: false, psSource: 'procfs',
+      rootlessCgroups: true, cgroupManager: 'rootless-fs', cgroupFeatures: false, deviceCgroup: false, psSource: 'procfs',
       checkpointRestore: false, setgroups: 'deny', idmapWriter: 'direct', additionalGids: false,
     });
     expect(r.plan!.uidMap).toBe('0 1000 1\n');
@@ -218,8 +218,23 @@ describe('decision table details', () => {
 
   it('cgroup mode none', () => {
     expect(values(decide(rootFacts({ cgroup: { mode: 'none', writable: true } }), null))).toMatchObject({
-      cgroupManager: 'none', cgroupFeatures: false, psSource: 'procfs',
+      cgroupManager: 'none', cgroupFeatures: false, deviceCgroup: false, psSource: 'procfs',
     });
+  });
+
+  it('deviceCgroup: v1 device rules only outside a user namespace (Docker-in-LXD got EPERM on devices.deny)', () => {
+    const devWrites = (r: ReturnType<typeof decide>) => r.plan!.cgroup.writes.filter((w) => w.controller === 'devices').map((w) => `${w.file} ${w.value}`);
+    const host = decide(rootFacts(), defaultSpecBytes);
+    expect(host.decisions!.deviceCgroup.value).toBe(true);
+    expect(devWrites(host)[0]).toBe('devices.deny a');
+    expect(devWrites(host)).toHaveLength(12);
+    const lxd = decide(lxdFacts(), defaultSpecBytes);
+    expect(lxd.ok).toBe(true);
+    expect(lxd.decisions!.deviceCgroup).toEqual({ value: false, reason: 'userns: device cgroup rules need CAP_SYS_ADMIN in the initial user namespace; devices are limited by the user namespace itself' });
+    expect(devWrites(lxd)).toEqual([]);
+    const v2 = decide(rootFacts({ cgroup: { mode: 'v2', writable: true } }), defaultSpecBytes);
+    expect(v2.decisions!.deviceCgroup.value).toBe(false);
+    expect(v2.warnings.map((w) => w.code)).toEqual(['cgroup.devices-v2']);
   });
 
   it('command.unavailable for checkpoint and pause, never for ps', () => {
