@@ -7,6 +7,7 @@ import { Logger } from './log.js';
 import { create } from './create.js';
 import { del } from './delete.js';
 import { events } from './events.js';
+import { exec } from './exec.js';
 import { explain } from './explain.js';
 import { features } from './features.js';
 import { kill } from './kill.js';
@@ -20,7 +21,7 @@ import { start } from './start.js';
 import { state } from './state.js';
 import { update } from './update.js';
 
-export const COMMANDS: CommandDef[] = [create, start, run, state, list, kill, del, ps, pause, resume, events, update, spec, features, explain];
+export const COMMANDS: CommandDef[] = [create, start, run, exec, state, list, kill, del, ps, pause, resume, events, update, spec, features, explain];
 
 export const VERSION = 'wrunc version 0.1.0\nspec: 1.0.2-dev\ncore abi: 1';
 
