@@ -27,9 +27,7 @@ export function flagsOf(g: GlobalOptions): Facts['flags'] {
 
 /** the core's result for this command; with errors: all logged at debug, the first thrown */
 export function decideFor(ctx: Ctx, command: string, o: { id?: string; config?: Uint8Array | null } = {}): Result & { decisions: Decisions } {
-  const facts = gatherFacts({ command, flags: flagsOf(ctx.g), containerId: o.id, cgroupsPath: cgroupsPathOf(o.config) });
-  ctx.log.debug(`facts: ${JSON.stringify(facts)}`);
-  const result = decide(facts, o.config ?? null);
+  const result = decide(factsFor(ctx, command, o), o.config ?? null);
   for (const w of result.warnings) ctx.log.warnError(WruncError.fromProblem(w));
   if (!result.ok || !result.decisions) {
     for (const e of result.errors.slice(1)) ctx.log.debug(WruncError.fromProblem(e).line());
@@ -37,6 +35,13 @@ export function decideFor(ctx: Ctx, command: string, o: { id?: string; config?: 
     throw first ? WruncError.fromProblem(first) : new WruncError('core.failed', 'the decision core returned no decisions and no error; report this as a bug');
   }
   return result as Result & { decisions: Decisions };
+}
+
+/** this machine's facts for a command on a container (id) with a config.json (config) */
+export function factsFor(ctx: Ctx, command: string, o: { id?: string; config?: Uint8Array | null }): Facts {
+  const facts = gatherFacts({ command, flags: flagsOf(ctx.g), containerId: o.id, cgroupsPath: cgroupsPathOf(o.config) });
+  ctx.log.debug(`facts: ${JSON.stringify(facts)}`);
+  return facts;
 }
 
 /** the probe needs to know where the cgroup would go before the core has read the spec */

@@ -2,10 +2,9 @@
 // default spec): each decision with its value and reason, then errors and warnings with their
 // JSON Pointers. --format json prints the core's result as it is.
 import { decide } from '../core.js';
-import { gatherFacts } from '../facts.js';
 import { defaultSpecFor } from '../spec-default.js';
 import type { Problem, Result } from '../types.js';
-import { flagsOf, readBundle, type CommandDef } from './context.js';
+import { factsFor, readBundle, type CommandDef } from './context.js';
 
 export const explain: CommandDef = {
   command: 'explain',
@@ -19,8 +18,7 @@ export const explain: CommandDef = {
       ? readBundle(a.bundle).config
       : Buffer.from(JSON.stringify(defaultSpecFor({ rootless: false, uid: 0, gid: 0 })));
     // no error is thrown here: explaining the errors is the point
-    const facts = gatherFacts({ command: 'explain', flags: flagsOf(ctx.g), containerId: 'explain' });
-    const result = decide(facts, config);
+    const result = decide(factsFor(ctx, 'explain', { id: 'explain', config }), config);
     process.stdout.write(a.format === 'json' ? `${JSON.stringify(result)}\n` : text(result));
     return 0;
   },
