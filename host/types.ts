@@ -209,7 +209,17 @@ export interface PlanCgroup {
   writes: { controller: string; file: string; value: string }[];
 }
 
-export interface PlanHook { path: string; args: string[]; env: string[]; timeout: number | null }
+export interface PlanHook {
+  path: string;
+  args: string[];
+  /**
+   * null when config.json has no env (or null): run the hook with the runtime's own environment,
+   * as runc does (cmd.Env = h.Env; Go's exec inherits the parent's environment for a nil Env).
+   * [] (given empty) means an empty environment.
+   */
+  env: string[] | null;
+  timeout: number | null;
+}
 export interface PlanHooks {
   prestart: PlanHook[];
   createRuntime: PlanHook[];

@@ -1,6 +1,8 @@
 // config.json's hooks: each stage's list with path (absolute), args, env and timeout (> 0).
+// env is null when absent (or JSON null): runc runs a hook with cmd.Env = h.Env, and Go's exec
+// gives a nil Env the runtime's own environment, while an explicit [] runs it with none.
 import { Ctx } from "../context";
-import { K_OBJECT } from "../json/reader";
+import { K_OBJECT, K_ARRAY } from "../json/reader";
 
 const STAGES: string[] = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
 
@@ -23,7 +25,10 @@ export function writeHooks(ctx: Ctx): void {
       w.obj();
       w.key("path"); ctx.strOr(path, "");
       w.key("args"); ctx.strings(doc.stringArray(h, "args"));
-      w.key("env"); ctx.strings(doc.stringArray(h, "env"));
+      w.key("env");
+      const env = doc.field(h, "env", K_ARRAY, "an array", false);
+      if (env < 0) w.nul();
+      else ctx.strings(doc.strings(env) ? env : -1);
       w.key("timeout");
       const to = doc.num(h, "timeout");
       if (to < 0) w.nul();

@@ -27,6 +27,16 @@ describe('spec checks', () => {
     for (const e of r.errors) expect(e.message).toMatch(/; .+\.$/);
   });
 
+  it('hooks: env null when absent (inherit, as runc), [] when given empty, checked when given', () => {
+    const s = defaultSpec();
+    s.hooks = { prestart: [{ path: '/bin/a' }, { path: '/bin/b', env: [] }, { path: '/bin/c', env: ['A=1'], args: ['c'] }, { path: '/bin/d', env: null }] };
+    const r = decide(rootFacts(), bytes(s));
+    expect(r.errors).toEqual([]);
+    expect(r.plan!.hooks.prestart.map((h) => h.env)).toEqual([null, [], ['A=1'], null]);
+    s.hooks = { poststop: [{ path: '/bin/a', env: [1] }, { path: '/bin/b', env: 'A=1' }] };
+    expect(codes(decide(rootFacts(), bytes(s)))).toEqual(['spec.type /hooks/poststop/0/env/0', 'spec.type /hooks/poststop/1/env']);
+  });
+
   it('warns about unknown capabilities and drops them', () => {
     const s = defaultSpec();
     s.process.capabilities.bounding.push('CAP_BOGUS');
