@@ -15,7 +15,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 interface ExecArgs {
   id: string;
-  command?: string[];
+  command: string[];
   process?: string;
   tty: boolean;
   consoleSocket?: string;
@@ -41,10 +41,11 @@ function execOptions(y: any): any {
     .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the process has started' })
     .option('pid-file', { type: 'string', describe: 'write the process\'s host pid to this file' })
     .option('cwd', { type: 'string', describe: 'working directory inside the container' })
-    .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'KEY=VALUE to set (repeatable)' })
+    // repeatable flags take one value each (an array option would swallow the container id)
+    .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE to set (repeatable)' })
     .option('user', { alias: 'u', type: 'string', describe: 'uid[:gid] to run as' })
-    .option('additional-gids', { alias: 'g', type: 'number', array: true, default: [], describe: 'supplementary group ids (repeatable)' })
-    .option('cap', { alias: 'c', type: 'string', array: true, default: [], describe: 'capability to add, e.g. CAP_NET_ADMIN (repeatable)' })
+    .option('additional-gids', { alias: 'g', type: 'number', describe: 'supplementary group ids (repeatable)' })
+    .option('cap', { alias: 'c', type: 'string', describe: 'capability to add, e.g. CAP_NET_ADMIN (repeatable)' })
     .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs for the process' })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass this many extra fds (from fd 3) into the process' })
     .option('apparmor', { type: 'string', describe: 'AppArmor profile (accepted; wrunc has no AppArmor support)' })
@@ -81,7 +82,12 @@ async function execArgs(tokens: string[]): Promise<ExecArgs | null> {
   if (shown) return null;
   const [id, ...command] = a._.map(String);
   if (id === undefined) throw new WruncError('usage', 'exec needs a container id; see wrunc exec --help');
-  return { ...a, id, command };
+  return { ...a, id, command, env: list(a.env).map(String), cap: list(a.cap).map(String), additionalGids: list(a.additionalGids).map(Number) };
+}
+
+/** a repeatable flag's value: absent, once (the value) or repeated (an array) */
+function list(v: unknown): unknown[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 export const exec: CommandDef = {
@@ -100,8 +106,8 @@ export const exec: CommandDef = {
     if (a.apparmor !== undefined) ctx.log.warn(`--apparmor ${a.apparmor} ignored: wrunc has no AppArmor support`);
     if (a.processLabel !== undefined) ctx.log.warn(`--process-label ${a.processLabel} ignored: wrunc has no SELinux support`);
     const proc = decideProcess(ctx, c.rec, {
-      process: a.process, args: (a.command ?? []).map(String), tty: a.tty, cwd: a.cwd, env: a.env.map(String), user: a.user,
-      additionalGids: a.additionalGids, cap: a.cap.map(String), noNewPrivs: a.noNewPrivs,
+      process: a.process, args: a.command, tty: a.tty, cwd: a.cwd, env: a.env, user: a.user,
+      additionalGids: a.additionalGids, cap: a.cap, noNewPrivs: a.noNewPrivs,
     });
     if (proc.terminal && a.detach && a.consoleSocket === undefined) {
       throw new WruncError('usage', 'a detached exec with a terminal needs --console-socket to hand the pty master to');
