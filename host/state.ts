@@ -45,7 +45,7 @@ export function stateDir(root: string, id: string): string {
 
 /** the exclusive mkdir is what makes two creates of one id collide */
 export function createStateDir(root: string, id: string): string {
-  mkdirSync(root, { recursive: true, mode: 0o711 });
+  mkdirSync(root, { recursive: true, mode: 0o700 });
   const dir = stateDir(root, id);
   try {
     mkdirSync(dir, { mode: 0o711 });
