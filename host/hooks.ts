@@ -85,9 +85,11 @@ function runHook(hook: PlanHook, stdin: string, kind: HookKind, index: number): 
   const name = `${kind} hook ${index} (${hook.path})`;
   return new Promise((resolve, reject) => {
     // its own process group, so a timeout kills what a hook script started too
-    const child = spawn(hook.path, hook.args.slice(1), {
-      argv0: hook.args[0] ?? hook.path,
-      env: envObject(hook.env),
+    // the core writes null for an absent args or env (types.ts says arrays): both mean none
+    const args = hook.args ?? [];
+    const child = spawn(hook.path, args.slice(1), {
+      argv0: args[0] ?? hook.path,
+      env: envObject(hook.env ?? []),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
