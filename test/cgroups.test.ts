@@ -53,6 +53,25 @@ describe.runIf(isRoot && cgroupLayout().mode !== 'none')('CgroupManager on this 
     expect(warnings).toEqual([]);
   });
 
+  it.runIf(cgroupLayout().unified !== null)('drives a cgroup2 tree the v2 way (cgroup.freeze, cgroup.events)', async () => {
+    const dir = `${cgroupLayout().unified!.mountpoint}/wrunc-test-v2-${process.pid}`;
+    const cg = new CgroupManager({ mode: 'v2', dirs: { '': dir } }, false, () => {});
+    cg.create();
+    const child = spawn('sleep', ['100'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', (_c, s) => r(s)));
+    cg.addPid(child.pid!);
+    expect(cg.pids()).toEqual([child.pid]);
+    expect(cg.freeze()).toBe(true);
+    expect(cg.isFrozen()).toBe(true);
+    expect(readFileSync(`/proc/${child.pid}/status`, 'utf8')).toMatch(/^State:\s+[ST]/m);
+    cg.thaw();
+    expect(cg.isFrozen()).toBe(false);
+    cg.signalAll('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    cg.destroy();
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('the rootless variant: a missing cgroup is a debug note, an unset resource a warning', () => {
     const warnings: string[] = [];
     const notes: string[] = [];
