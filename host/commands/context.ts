@@ -86,8 +86,8 @@ export function loadContainer(ctx: Ctx, command: string, id: string): Loaded {
 
 /** loadContainer under the container's lock, so its state cannot change underneath */
 export function withLocked<T>(ctx: Ctx, command: string, id: string, fn: (c: Loaded) => T): T {
-  const root = stateRootFor(ctx, command, id);
   validateId(id);
+  const root = stateRootFor(ctx, command, id);
   const release = lockContainer(stateDir(root, id), id);
   try {
     return fn(loadFrom(ctx, root, id));
