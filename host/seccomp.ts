@@ -22,7 +22,8 @@ import { errnoText } from './ffi.js';
 /** linux.seccomp as config.json has it (runtime-spec config-linux.md) */
 export interface OciSeccomp {
   defaultAction: string;
-  defaultErrnoRet?: number;
+  /** null or absent: EPERM where it applies (the plan writes null) */
+  defaultErrnoRet?: number | null;
   architectures?: string[];
   flags?: string[];
   listenerPath?: string;
@@ -33,7 +34,7 @@ export interface OciSeccomp {
 export interface OciSyscall {
   names: string[];
   action: string;
-  errnoRet?: number;
+  errnoRet?: number | null;
   args?: OciSyscallArg[];
 }
 
@@ -152,13 +153,13 @@ function u64(v: number | string | bigint | undefined, path: string): bigint {
   throw new WruncError('seccomp.invalid-value', `${String(v)} is not an unsigned 64-bit integer`, path);
 }
 
-function action(name: string, errnoRet: number | undefined, path: string): number {
+function action(name: string, errnoRet: number | null | undefined, path: string): number {
   if (name === 'SCMP_ACT_NOTIFY') {
     throw new WruncError('seccomp.notify-unsupported', 'SCMP_ACT_NOTIFY (seccomp user notification to a listenerPath agent) is not supported by wrunc', path);
   }
   const make = ACTIONS[name];
   if (!make) throw new WruncError('seccomp.unknown-action', `unknown seccomp action ${JSON.stringify(name)}`, path);
-  if (errnoRet !== undefined && !TAKES_ERRNO_RET.has(name)) {
+  if (errnoRet != null && !TAKES_ERRNO_RET.has(name)) {
     throw new WruncError('seccomp.errno-ret', `errnoRet is only valid with SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not ${name}`, path);
   }
   return make(errnoRet ?? EPERM);

@@ -23,6 +23,8 @@ export async function setupContainer(cfg: InitConfig): Promise<Launch> {
   if (!proc) throw new WruncError('spec.required', 'the container has no process to run', '/process');
   process.umask(0);
   const lastCap = lastCapability();
+  // libseccomp is the host's: load it and build the filter while the host's files are in sight
+  const seccomp = plan.seccomp ? compileSeccomp(plan.seccomp as OciSeccomp) : null;
 
   prepareRoot(plan, cfg.rootfs);
   const cgroupNamespace = plan.namespaces.some((n) => n.type === 'cgroup');
@@ -43,7 +45,6 @@ export async function setupContainer(cfg: InitConfig): Promise<Launch> {
   setPersonality(plan);
   setRlimits(proc);
 
-  const seccomp = plan.seccomp ? compileSeccomp(plan.seccomp as OciSeccomp) : null;
   // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we have it (runc)
   if (seccomp && !proc.noNewPrivileges) seccomp.load();
   applyIdentity(proc, cfg.decisions, lastCap);
