@@ -126,3 +126,25 @@ describe('spec', () => {
     }
   });
 });
+
+describe.runIf(existsSync(join(__dirname, '..', 'build', 'wrunc.mjs')))('features and explain', () => {
+  const wrunc = (...args: string[]) => execFileSync(join(__dirname, '..', 'bin', 'wrunc'), args, { encoding: 'utf8' });
+
+  it('features has runc\'s shape plus the decisions', () => {
+    const f = JSON.parse(wrunc('features'));
+    expect(Object.keys(f)).toEqual(['ociVersionMin', 'ociVersionMax', 'hooks', 'mountOptions', 'linux', 'annotations', 'wrunc']);
+    expect(Object.keys(f.linux)).toEqual(['namespaces', 'capabilities', 'cgroup', 'seccomp', 'apparmor', 'selinux']);
+    expect(f.wrunc.decisions.stateRoot.value).toEqual(expect.any(String));
+  });
+
+  it('explain prints each decision with value and reason; json is the core\'s result', () => {
+    const raw = JSON.parse(wrunc('explain', '--format', 'json'));
+    expect(raw).toMatchObject({ abi: 1, ok: true, errors: [] });
+    const text = wrunc('explain');
+    for (const [name, d] of Object.entries(raw.decisions as Record<string, { value: unknown; reason: string }>)) {
+      expect(text).toContain(`${name}`);
+      expect(text).toContain(d.reason);
+    }
+    expect(text).toMatch(/^errors: none$/m);
+  });
+});
