@@ -95,7 +95,8 @@ function rootlessFlag(v: unknown): GlobalOptions['rootless'] {
 export async function main(argv: string[]): Promise<number> {
   let log = new Logger({ logFormat: 'text', debug: false });
   try {
-    const inv = await parse(argv);
+    // as runc: no arguments at all is a request for help, not a usage error
+    const inv = await parse(argv.length === 0 ? ['--help'] : argv);
     if (!inv) return 0;
     const g = globalsOf(inv.args);
     log = new Logger(g);
