@@ -1,8 +1,8 @@
 // Facts: parsers against fixed text, and the gathered facts against this machine.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gatherFacts, pickEnv, subIds } from '../host/facts.js';
-import { layoutFrom, parseProcCgroup } from '../host/cgroups/layout.js';
+import { cgroupLayout, layoutFrom, parseProcCgroup } from '../host/cgroups/layout.js';
 
 const flags = { rootless: 'auto', systemdCgroup: false, root: null } as const;
 
@@ -68,6 +68,11 @@ describe('gatherFacts on this machine', () => {
   });
   it.runIf(process.geteuid!() === 0)('as root, the probe can write a cgroup and leaves nothing behind', () => {
     const f = gatherFacts({ command: 'create', flags, containerId: 'probe-test' });
-    if (f.cgroup.mode !== 'none') expect(f.cgroup.writable).toBe(true);
+    if (f.cgroup.mode === 'none') return;
+    expect(f.cgroup.writable).toBe(true);
+    const layout = cgroupLayout();
+    for (const h of [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])]) {
+      expect(readdirSync(h.mountpoint).filter((n) => n.startsWith('.wrunc-probe-'))).toEqual([]);
+    }
   });
 });
