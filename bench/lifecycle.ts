@@ -40,10 +40,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function bench(make: (i: number) => Sample): Sample {
-  make(-1); // warm the page cache
-  const samples = Array.from({ length: RUNS }, (_, i) => make(i));
-  return { ms: median(samples.map((s) => s.ms)), kib: median(samples.map((s) => s.kib)) };
+/**
+ * Each case for wrunc, runc and the floor, interleaved run by run so that a load change on the
+ * machine hits all three alike; then the median of each.
+ */
+function bench(cases: ((i: number) => Sample)[]): Sample[] {
+  for (const c of cases) c(-1); // warm the page cache
+  const samples: Sample[][] = cases.map(() => []);
+  for (let i = 0; i < RUNS; i++) cases.forEach((c, k) => samples[k].push(c(i)));
+  return samples.map((xs) => ({ ms: median(xs.map((s) => s.ms)), kib: median(xs.map((s) => s.kib)) }));
 }
 
 try {
@@ -54,17 +59,19 @@ try {
   const cli = { wrunc: [WRUNC, '--root', roots.wrunc], runc: [RUNC, '--root', roots.runc] };
   type Rt = keyof typeof cli;
 
-  const runTrue = (rt: Rt) => bench((i) => measure([...cli[rt], 'run', '--bundle', bundle, `run-${i}`]));
-  const lifecycle = (rt: Rt) => bench((i) => sequence([
+  const runTrue = (rt: Rt) => (i: number) => measure([...cli[rt], 'run', '--bundle', bundle, `run-${i}`]);
+  const lifecycle = (rt: Rt) => (i: number) => sequence([
     [...cli[rt], 'create', '--bundle', bundle, `life-${i}`],
     [...cli[rt], 'start', `life-${i}`],
     [...cli[rt], 'delete', '--force', `life-${i}`],
-  ]));
+  ]);
+  const floorCase = () => measure([process.execPath, '-e', '0']);
 
-  const floor = bench(() => measure([process.execPath, '-e', '0']));
+  const [runW, runR, floor] = bench([runTrue('wrunc'), runTrue('runc'), floorCase]);
+  const [lifeW, lifeR] = bench([lifecycle('wrunc'), lifecycle('runc')]);
   const rows: [string, Sample, Sample][] = [
-    ['run true', runTrue('wrunc'), runTrue('runc')],
-    ['create + start + delete', lifecycle('wrunc'), lifecycle('runc')],
+    ['run true', runW, runR],
+    ['create + start + delete', lifeW, lifeR],
   ];
 
   const mib = (k: number) => (k / 1024).toFixed(1);
