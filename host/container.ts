@@ -201,9 +201,10 @@ export class Trampoline {
 
   /** kills the trampoline and the stage, and waits for the stage (a PID 1 takes its namespace along) */
   async abort(): Promise<void> {
-    this.sock.destroy();
-    if (this.proc.exitCode === null) signal(this.proc.pid!, 'SIGKILL');
+    // killed before the socket closes: a stage that saw the host hang up would report that too
     signal(this.childPid, 'SIGKILL');
+    if (this.proc.exitCode === null) signal(this.proc.pid!, 'SIGKILL');
+    this.sock.destroy();
     await gone(this.childPid);
   }
 }
