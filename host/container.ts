@@ -13,7 +13,7 @@ import { WruncError } from './errors.js';
 import { writeIdMaps } from './idmap.js';
 import { creatingState, runHooks } from './hooks.js';
 import type { HooksDone, InitConfig, StageConfig, StageReport } from './init/protocol.js';
-import { recvFd, socketPair } from './terminal.js';
+import { hostWinsize, recvFd, setWinsize, socketPair } from './terminal.js';
 import type { Decisions, Plan } from './types.js';
 
 export interface SpawnOptions {
@@ -265,7 +265,13 @@ export async function consoleFor(socketPath: string | undefined): Promise<Consol
   let open = true;
   return {
     theirs,
-    receive: () => recvFd(ours).fd,
+    receive: () => {
+      const { fd } = recvFd(ours);
+      // before start: the program's first look at its terminal must see our size
+      const size = hostWinsize();
+      if (size) setWinsize(fd, size);
+      return fd;
+    },
     close: () => {
       if (!open) return;
       open = false;

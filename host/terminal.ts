@@ -97,6 +97,11 @@ export function setWinsize(fd: number, size: WinSize): void {
   if (ioctl(fd, TIOCSWINSZ, 'uint8_t *', ws) < 0) throw sysError('terminal.winsize', 'ioctl(TIOCSWINSZ)');
 }
 
+/** our stdin's window size when it is a terminal: what a pty wrunc holds itself should start with */
+export function hostWinsize(): WinSize | null {
+  return tty.isatty(0) ? getWinsize(0) : null;
+}
+
 /**
  * Copies the window size of `from` (the host's tty) to `to` (the pty master) now and on every
  * SIGWINCH. Returns the function that stops following.

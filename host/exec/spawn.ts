@@ -5,6 +5,7 @@
 import { Trampoline, consoleFor } from '../container.js';
 import { WruncError } from '../errors.js';
 import type { ExecConfig } from '../init/protocol.js';
+import { hostWinsize } from '../terminal.js';
 import { alive, type ContainerRecord } from '../state.js';
 import type { PlanNamespace, PlanProcess } from '../types.js';
 
@@ -50,7 +51,7 @@ export async function spawnExec(o: ExecOptions): Promise<Executed> {
   }
   try {
     const config: ExecConfig = {
-      kind: 'exec', id: rec.id, process: o.process, decisions: rec.decisions, seccomp: rec.plan.seccomp,
+      kind: 'exec', id: rec.id, process: withHostSize(o), decisions: rec.decisions, seccomp: rec.plan.seccomp,
       mountNs: mount ? ns(mount) : null, preserveFds: o.preserveFds, syncFd: t.syncFd, consoleFd: console ? t.syncFd + 2 : null,
     };
     t.send(config);
@@ -66,4 +67,13 @@ export async function spawnExec(o: ExecOptions): Promise<Executed> {
   } finally {
     console?.close();
   }
+}
+
+/**
+ * A pty wrunc holds itself opens at our terminal's size (unless the process names one): the
+ * program runs before wrunc receives the master, so resizing it afterwards would come too late.
+ */
+function withHostSize(o: ExecOptions): PlanProcess {
+  const size = o.process.terminal && o.consoleSocket === undefined && !o.process.consoleSize ? hostWinsize() : null;
+  return size ? { ...o.process, consoleSize: { height: size.rows, width: size.cols } } : o.process;
 }
