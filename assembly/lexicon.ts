@@ -10,14 +10,28 @@ export class Lexicon {
   values: i64[];
   /** bucket -> indexes of the names in it */
   buckets: Array<Array<i32>> = [];
+  /** the names as UTF-8 bytes, back to back, and each one's offset and length there */
+  bytes: usize = 0;
+  offsets: StaticArray<i32> = new StaticArray<i32>(0);
+  lengths: StaticArray<i32> = new StaticArray<i32>(0);
 
   constructor(names: string[], values: i64[]) {
     this.names = names;
     this.values = values;
     for (let b = 0; b < BUCKETS; b++) this.buckets.push([]);
+    let total = 0;
+    for (let i = 0; i < names.length; i++) total += names[i].length;
+    this.bytes = heap.alloc(<usize>total + 8);
+    this.offsets = new StaticArray<i32>(names.length);
+    this.lengths = new StaticArray<i32>(names.length);
+    let at = 0;
     for (let i = 0; i < names.length; i++) {
       const s = names[i];
       const len = s.length;
+      for (let j = 0; j < len; j++) store<u8>(this.bytes + <usize>(at + j), <u8>s.charCodeAt(j));
+      unchecked(this.offsets[i] = at);
+      unchecked(this.lengths[i] = len);
+      at += len;
       const h = hash(len, len > 0 ? <i32>s.charCodeAt(0) : 0, len > 1 ? <i32>s.charCodeAt(len - 1) : 0);
       this.buckets[h].push(i);
     }
@@ -31,7 +45,13 @@ export class Lexicon {
     const b = unchecked(this.buckets[h]);
     for (let i = 0; i < b.length; i++) {
       const k = unchecked(b[i]);
-      if (t.eq(n, unchecked(this.names[k]))) return k;
+      if (unchecked(this.lengths[k]) != len) continue;
+      const q = this.bytes + <usize>unchecked(this.offsets[k]);
+      // eight bytes at a time while whole words remain in the node's bytes, then the tail
+      let j = 0;
+      while (j + 8 <= len && load<u64>(p + <usize>j) == load<u64>(q + <usize>j)) j += 8;
+      while (j < len && load<u8>(p + <usize>j) == load<u8>(q + <usize>j)) j++;
+      if (j == len) return k;
     }
     return -1;
   }

@@ -49,11 +49,19 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
+/** A byte view of the module's memory, renewed when the memory grows (which detaches the old buffer). */
+let view: Uint8Array | null = null;
+function bytesOf(c: CoreExports): Uint8Array {
+  const buffer = c.memory.buffer;
+  if (view === null || view.buffer !== buffer) view = new Uint8Array(buffer);
+  return view;
+}
+
 function copyIn(c: CoreExports, bytes: Uint8Array): number {
   if (bytes.length === 0) return 0;
   const ptr = c.alloc(bytes.length);
   if (ptr === 0) throw new Error(`the decision core cannot take an input of ${bytes.length} bytes`);
-  new Uint8Array(c.memory.buffer, ptr, bytes.length).set(bytes);
+  bytesOf(c).set(bytes, ptr);
   return ptr;
 }
 
@@ -65,9 +73,10 @@ export function decideRaw(factsBytes: Uint8Array, configBytes: Uint8Array | null
   const sp = copyIn(c, spec);
   try {
     const res = c.decide(fp, factsBytes.length, sp, spec.length);
-    // memory may have grown during decide: take a fresh view
-    const len = new DataView(c.memory.buffer).getUint32(res, true);
-    const out = new Uint8Array(c.memory.buffer, res + 4, len).slice();
+    // memory may have grown during decide: bytesOf takes a fresh view then
+    const m = bytesOf(c);
+    const len = (m[res] | (m[res + 1] << 8) | (m[res + 2] << 16) | (m[res + 3] << 24)) >>> 0;
+    const out = m.slice(res + 4, res + 4 + len);
     c.free(res);
     return out;
   } finally {

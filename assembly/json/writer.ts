@@ -39,10 +39,14 @@ export class Writer {
     this.len++;
   }
 
-  /** An ASCII literal as is (fixed words, reasons). */
+  /** An ASCII literal as is (fixed words, reasons); literals come from a cache of their bytes. */
   ascii(s: string): void {
     const n = s.length;
-    packAscii(this.reserve(n), s, n);
+    const p = this.reserve(n + 8);
+    const src = cachedLiteral(changetype<usize>(s), n);
+    if (src != 0) {
+      for (let i: usize = 0; i < <usize>n; i += 8) store<u64>(p + i, load<u64>(src + i));
+    } else packAscii(p, s, n);
     this.len += n;
   }
 
@@ -92,11 +96,28 @@ export class Writer {
 
   /** A quoted string from an AS string (messages, paths, built values). */
   str(s: string): void {
+    const n = s.length;
+    const src = changetype<usize>(s);
+    // plain ASCII with nothing to escape (most values): pack the units, no UTF-8 encoding
+    let plain = true;
+    for (let i = 0; i < n; i++) {
+      const c = <i32>load<u16>(src + (<usize>i << 1));
+      if (c < 0x20 || c >= 0x7f || c == 0x22 || c == 0x5c) { plain = false; break; }
+    }
+    if (plain) {
+      const p = this.reserve(n + 2);
+      store<u8>(p, 0x22);
+      packAscii(p + 1, s, n);
+      store<u8>(p + 1 + <usize>n, 0x22);
+      this.len += n + 2;
+      return;
+    }
     const b = String.UTF8.encode(s);
     this.strBytes(changetype<usize>(b), b.byteLength, false);
   }
 
   u64(v: u64): void {
+    if (v < 10) { store<u8>(this.reserve(1), <u8>(0x30 + <i32>v)); this.len++; return; }
     const p = this.reserve(20);
     let n = 1;
     for (let x = v / 10; x != 0; x /= 10) n++;
@@ -115,9 +136,13 @@ export class Writer {
   /** A u64 as a decimal string, for values JSON.parse could round. */
   u64str(v: u64): void { this.byte(0x22); this.u64(v); this.byte(0x22); }
 
-  bool(b: bool): void { this.ascii(b ? "true" : "false"); }
+  bool(b: bool): void {
+    const p = this.reserve(5);
+    if (b) { store<u32>(p, 0x65757274); this.len += 4; }
+    else { store<u32>(p, 0x736c6166); store<u8>(p, 0x65, 4); this.len += 5; }
+  }
 
-  nul(): void { this.ascii("null"); }
+  nul(): void { store<u32>(this.reserve(4), 0x6c6c756e); this.len += 4; }
 
   /** Separator before a member or element at the current level. */
   @inline sep(): void {
@@ -142,18 +167,29 @@ export class Writer {
   arr(): void { this.open(0x5b); }
   endArr(): void { this.close(0x5d); }
 
-  /** `"name":` with the comma before it when needed: the hottest call, so one reserve for all of it. */
+  /**
+   * `"name":` with the comma before it when needed: the hottest call. Names are string literals,
+   * so their UTF-8 form (quotes and colon included) is built once per literal and kept in a
+   * static cache; each call then copies it eight bytes at a time.
+   */
   key(name: string): void {
+    const s = changetype<usize>(name);
     const n = name.length;
-    const p = this.reserve(n + 4);
+    const p = this.reserve(n + 12);
     const f = this.comma + <usize>this.level;
-    let o: usize = 0;
-    if (load<u8>(f) != 0) { store<u8>(p, 0x2c); o = 1; }
+    let o = p;
+    if (load<u8>(f) != 0) { store<u8>(o, 0x2c); o++; }
     else store<u8>(f, 1);
-    store<u8>(p + o, 0x22);
-    packAscii(p + o + 1, name, n);
-    store<u16>(p + o + 1 + <usize>n, 0x3a22);
-    this.len += <i32>o + n + 3;
+    const src = cachedKey(s, n);
+    if (src != 0) {
+      // the reserve has room for the last chunk's overrun; the cache has slack after its bytes
+      for (let i: usize = 0; i < <usize>(n + 3); i += 8) store<u64>(o + i, load<u64>(src + i));
+    } else {
+      store<u8>(o, 0x22);
+      packAscii(o + 1, name, n);
+      store<u16>(o + 1 + <usize>n, 0x3a22);
+    }
+    this.len += <i32>(o - p) + n + 3;
   }
 
   /** Starts an array element. */
@@ -161,6 +197,59 @@ export class Writer {
 }
 
 const HEX = "0123456789abcdef";
+
+// Caches of string literals as UTF-8 bytes, by the literal's address: keys as `"name":`, words
+// and reasons as they are. Only static strings (below __heap_base) are cached, since a heap
+// string's address is reused by later calls; the first literal to land in a slot keeps it.
+const KC_SLOTS: usize = 512;
+const KC_BYTES: usize = 16384;
+const kcPtr = memory.data(<i32>KC_SLOTS * 4);
+const kcOff = memory.data(<i32>KC_SLOTS * 4);
+/** 8 bytes of slack after the last entry, for the chunked copy */
+const kcBytes = memory.data(<i32>KC_BYTES + 8);
+let kcUsed: usize = 0;
+const LC_SLOTS: usize = 512;
+const LC_BYTES: usize = 32768;
+const lcPtr = memory.data(<i32>LC_SLOTS * 4);
+const lcOff = memory.data(<i32>LC_SLOTS * 4);
+const lcBytes = memory.data(<i32>LC_BYTES + 8);
+let lcUsed: usize = 0;
+
+// @ts-ignore: decorator
+@inline function slotOf(s: usize, slots: usize): usize { return ((s >> 3) ^ (s >> 12)) & (slots - 1); }
+
+/** The cached bytes of key literal s (n units), filling the cache on a miss; 0 when not cacheable. */
+function cachedKey(s: usize, n: i32): usize {
+  if (s >= __heap_base) return 0;
+  const at = slotOf(s, KC_SLOTS) << 2;
+  const held = load<u32>(kcPtr + at);
+  if (held == <u32>s) return kcBytes + <usize>load<u32>(kcOff + at);
+  const size = <usize>n + 3;
+  if (held != 0 || kcUsed + size > KC_BYTES) return 0;
+  const dst = kcBytes + kcUsed;
+  store<u8>(dst, 0x22);
+  packAscii(dst + 1, changetype<string>(s), n);
+  store<u16>(dst + 1 + <usize>n, 0x3a22);
+  store<u32>(kcPtr + at, <u32>s);
+  store<u32>(kcOff + at, <u32>kcUsed);
+  kcUsed += size;
+  return dst;
+}
+
+/** The cached bytes of an ASCII literal, as cachedKey but without quotes and colon. */
+function cachedLiteral(s: usize, n: i32): usize {
+  if (s >= __heap_base) return 0;
+  const at = slotOf(s, LC_SLOTS) << 2;
+  const held = load<u32>(lcPtr + at);
+  if (held == <u32>s) return lcBytes + <usize>load<u32>(lcOff + at);
+  if (held != 0 || lcUsed + <usize>n > LC_BYTES) return 0;
+  const dst = lcBytes + lcUsed;
+  packAscii(dst, changetype<string>(s), n);
+  store<u32>(lcPtr + at, <u32>s);
+  store<u32>(lcOff + at, <u32>lcUsed);
+  lcUsed += <usize>n;
+  return dst;
+}
 
 /** Copies an ASCII string's UTF-16 units to bytes, four at a time. */
 // @ts-ignore: decorator
