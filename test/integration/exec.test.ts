@@ -11,6 +11,7 @@ import { leftovers, stateDirs } from './leftovers.js';
 const NAMESPACES = ['mnt', 'pid', 'uts', 'ipc', 'net'];
 const ID = `exec-${process.pid}`;
 const STOPPED = `exec-stopped-${process.pid}`;
+const USERNS = `exec-userns-${process.pid}`;
 
 describe.skipIf(!isRoot)('wrunc exec (root)', () => {
   let root: TempDir;
@@ -32,6 +33,7 @@ describe.skipIf(!isRoot)('wrunc exec (root)', () => {
   afterAll(() => {
     wrunc(['delete', '--force', ID], { root: root.path });
     wrunc(['delete', '--force', STOPPED], { root: root.path });
+    wrunc(['delete', '--force', USERNS], { root: root.path });
     expect(leftovers({ root: root.path, id: ID, pid: initPid })).toEqual([]);
     expect(stateDirs(root.path)).toEqual([]);
     for (const d of [root, bundle, work]) d.cleanup();
@@ -102,6 +104,21 @@ describe.skipIf(!isRoot)('wrunc exec (root)', () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^wrunc: container\.not-running: [^\n]*\n$/);
       expect(wrunc(['delete', STOPPED], { root: root.path }).status).toBe(0);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('joins a container\'s user namespace first, then the others', () => {
+    const other = tempBundle({ rootless: true, args: ['sleep', '1000'] });
+    try {
+      expect(wrunc(['run', '--detach', '--bundle', other.path, USERNS], { root: root.path }).status).toBe(0);
+      const pid = JSON.parse(wrunc(['state', USERNS], { root: root.path }).stdout).pid;
+      const r = ex([USERNS, 'sh', '-c', 'readlink /proc/self/ns/user; readlink /proc/self/ns/mnt; id -u']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`${readlinkSync(`/proc/${pid}/ns/user`)}\n${readlinkSync(`/proc/${pid}/ns/mnt`)}\n0\n`);
+      expect(readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));
+      expect(wrunc(['delete', '--force', USERNS], { root: root.path }).status).toBe(0);
     } finally {
       other.cleanup();
     }
