@@ -1,7 +1,8 @@
 // Makes a real container process: spawns the trampoline (build/wrunc-tramp), speaks its protocol
-// (see host/trampoline.c), writes id maps, hands the plan to the init stage (host/init/) and
-// waits until it reports ready. The trampoline makes stateDir/exec.fifo; `start` releases the
-// waiting init stage through it.
+// (see host/trampoline.c), writes id maps, hands the plan to the init stage (host/init/), runs the
+// prestart and createRuntime hooks when it stops for them, and waits until it reports ready. The
+// trampoline makes stateDir/exec.fifo; `start` releases the waiting init stage through it. The
+// Trampoline class is shared with `exec` (host/exec/spawn.ts).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { closeSync, constants, existsSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
