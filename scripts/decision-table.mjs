@@ -3,7 +3,7 @@
 // (test/vectors/env-*.json). The vectors are checked against the core by test/conformance.test.ts,
 // so the table shows what the core decides, and nobody types it by hand.
 // Only names and expectations are needed here, so the JSON is read directly (no bytes, no fixtures).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = join(new URL('..', import.meta.url).pathname, 'test', 'vectors');
@@ -27,6 +27,20 @@ for (const file of readdirSync(dir).filter((f) => /^env-.*\.json$/.test(f)).sort
   }
 }
 const header = ['environment', 'spec', ...COLUMNS, 'result'];
-console.log(`| ${header.join(' | ')} |`);
-console.log(`| ${header.map(() => '---').join(' | ')} |`);
-for (const r of rows) console.log(`| ${r.map(cell).join(' | ')} |`);
+const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
+
+// --write FILE replaces the table between the markers, so README cannot drift from the vectors
+// (test/readme.test.ts checks that it has not)
+const START = '<!-- decision-table:start -->';
+const END = '<!-- decision-table:end -->';
+const at = process.argv.indexOf('--write');
+if (at < 0) {
+  console.log(table);
+} else {
+  const file = process.argv[at + 1];
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`${file} has no ${START} … ${END} markers`);
+  writeFileSync(file, `${text.slice(0, a + START.length)}\n${table}\n${text.slice(b)}`);
+}
