@@ -50,6 +50,8 @@ export const ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
 // the calling thread moves (docs/internals.md, exec)
 export const setns = libc.func('int setns(int fd, int nstype)');
 export const unshare = libc.func('int unshare(int flags)');
+// the per-container lock (host/state.ts): released by the kernel when its holder dies
+export const flock = libc.func('int flock(int fd, int operation)');
 
 // ptys and unix sockets (host/terminal.ts)
 export const posixOpenpt = libc.func('int posix_openpt(int flags)');
