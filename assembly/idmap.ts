@@ -164,6 +164,8 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
     r.error("idmap.invalid", doc.path(arr), what + " has " + m.length.toString() + " entries but the kernel accepts at most " + MAX_ENTRIES.toString() + "; merge adjacent ranges.");
     return;
   }
+  // the pairwise overlap search (which names the first entry overlapped) only when some pair overlaps
+  const overlaps = m.length > 1 && (anyOverlap(m, INSIDE) || anyOverlap(m, OUTSIDE));
   for (let i = 0; i < m.length; i++) {
     if (m.broken(i)) continue;
     const n = m.node(i);
@@ -177,8 +179,9 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
       continue;
     }
     let overlap = false;
-    for (let j = 0; j < i && !overlap; j++) {
+    for (let j = 0; j < i && overlaps && !overlap; j++) {
       const sj = m.count(j);
+      if (sj == 0) continue; // an empty (size 0 or broken) entry overlaps nothing
       for (let side = INSIDE; side <= OUTSIDE; side++) {
         const a = m.start(side, i), b = m.start(side, j);
         if (a < b + sj && b < a + s) {
@@ -199,3 +202,29 @@ export function checkSpecMap(doc: Doc, arr: i32, m: IdMap, what: string, own: Id
   }
 }
 
+
+/** Whether any two entries overlap on `side`: sorted by start (insertion sort: maps come sorted), adjacent pairs compared. */
+function anyOverlap(m: IdMap, side: i32): bool {
+  const n = m.length;
+  const order = heap.alloc(<usize>n << 2);
+  for (let i = 0; i < n; i++) {
+    const s = m.start(side, i);
+    let j = i;
+    while (j > 0 && m.start(side, load<i32>(order + (<usize>(j - 1) << 2))) > s) {
+      store<i32>(order + (<usize>j << 2), load<i32>(order + (<usize>(j - 1) << 2)));
+      j--;
+    }
+    store<i32>(order + (<usize>j << 2), i);
+  }
+  // the furthest end so far, so a long range overlapping a later one past its neighbour counts
+  let end: u64 = 0;
+  for (let k = 0; k < n; k++) {
+    const i = load<i32>(order + (<usize>k << 2));
+    const c = m.count(i);
+    if (c == 0) continue;
+    const s = m.start(side, i);
+    if (k > 0 && s < end) return true;
+    if (s + c > end) end = s + c;
+  }
+  return false;
+}
