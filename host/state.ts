@@ -1,16 +1,20 @@
 // A container's state on disk: stateRoot/ID/ holds state.json (what later commands need), the
-// exec.fifo while the container waits for `start`, and a lock. Status is computed each time, as
+// exec.fifo while the container waits for `start`; the directory itself is the lock. Status is computed each time, as
 // runc does, from the process and the fifo, never stored, so it cannot go stale.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname, join } from 'node:path';
 import { EXEC_FIFO } from './container.js';
 import { WruncError } from './errors.js';
+import { errno, errnoText, flock } from './ffi.js';
 import { sleepMs } from './cgroups/sleep.js';
 import type { CgroupPaths } from './cgroups/paths.js';
 import type { Decisions, Plan } from './types.js';
 
 export const STATE_FILE = 'state.json';
-const LOCK_FILE = 'lock';
+// flock(2) operations
+const LOCK_EX = 2;
+const LOCK_NB = 4;
 const OCI_VERSION = '1.0.2-dev';
 
 export type Status = 'created' | 'running' | 'paused' | 'stopped';
@@ -95,34 +99,74 @@ export function ownerOf(dir: string): number {
 }
 
 /**
- * Takes the container's lock so that two commands never interleave on one container. An O_EXCL
- * lock file holding "pid starttime": a holder that died (SIGKILL) leaves it behind, so a lock
- * whose holder is gone is broken. Returns the release function.
+ * Takes the container's lock so that two commands never interleave on one container: flock on the
+ * state directory itself. The kernel drops it when the holder exits, however it dies, so there is
+ * no stale lock to break; and with no lock file, nothing can reappear in a directory that delete
+ * is removing. Returns the release function.
  */
 export function lockContainer(dir: string, id: string, timeoutMs = 10_000): () => void {
-  const path = join(dir, LOCK_FILE);
-  const me = `${process.pid} ${procStartTime(process.pid)}`;
-  for (let waited = 0; ; waited += 5) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, me);
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new WruncError('container.not-found', `container ${id} does not exist in ${dir.slice(0, dir.length - id.length - 1)}; see wrunc list`);
-      if (code !== 'EEXIST') throw new WruncError('state.lock', `cannot lock ${path}: ${(e as Error).message}`);
+  for (let waited = 0; ;) {
+    const fd = openStateDir(dir, id);
+    while (flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+      const e = errno();
+      if (e !== osConstants.errno.EWOULDBLOCK || waited >= timeoutMs) {
+        const holder = e === osConstants.errno.EWOULDBLOCK ? lockHolder(fd) : null;
+        closeSync(fd);
+        if (e !== osConstants.errno.EWOULDBLOCK) throw new WruncError('state.lock', `cannot lock ${dir}: ${errnoText(e)}`);
+        throw new WruncError('container.locked', `container ${id} is locked by ${holder ? `process ${holder}` : 'another command'}; wait for that command to finish`);
+      }
+      sleepMs(5);
+      waited += 5;
     }
-    const [pid, start] = readOr(path).split(' ');
-    if (pid && !alive(Number(pid), start)) {
-      rmSync(path, { force: true });
-      continue;
-    }
-    if (waited >= timeoutMs) {
-      throw new WruncError('container.locked', `container ${id} is locked by process ${pid}; wait for that command to finish`);
-    }
-    sleepMs(5);
+    // while we waited, the holder may have removed the directory (delete) or replaced it (delete + create)
+    if (isCurrent(fd, dir, id)) return once(() => closeSync(fd));
+    closeSync(fd);
   }
+}
+
+function openStateDir(dir: string, id: string): number {
+  try {
+    return openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(dir, id);
+    throw new WruncError('state.lock', `cannot open ${dir} to lock it: ${(e as Error).message}`);
+  }
+}
+
+/** whether dir is still the directory fd was opened on; gone is container.not-found */
+function isCurrent(fd: number, dir: string, id: string): boolean {
+  const held = fstatSync(fd);
+  try {
+    const now = statSync(dir);
+    return now.ino === held.ino && now.dev === held.dev;
+  } catch {
+    closeSync(fd);
+    throw notFound(dir, id);
+  }
+}
+
+function notFound(dir: string, id: string): WruncError {
+  return new WruncError('container.not-found', `container ${id} does not exist in ${dirname(dir)}; see wrunc list`);
+}
+
+/** the pid holding a flock on fd's file, from /proc/locks ("1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ..."), for the message */
+function lockHolder(fd: number): number | null {
+  const st = fstatSync(fd);
+  // /proc/locks prints the device as hex major:minor (the kernel's MAJOR()/MINOR() of st_dev)
+  const major = Number((BigInt(st.dev) >> 8n) & 0xfffn | ((BigInt(st.dev) >> 32n) & ~0xfffn));
+  const minor = Number((BigInt(st.dev) & 0xffn) | ((BigInt(st.dev) >> 12n) & ~0xffn));
+  const key = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+  const line = readOr('/proc/locks').split('\n').find((l) => l.includes(' FLOCK ') && l.split(/\s+/).includes(key));
+  return line ? Number(line.split(/\s+/)[4]) : null;
+}
+
+/** a release that may be called more than once: a second close could close someone else's fd */
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) f();
+    done = true;
+  };
 }
 
 function readOr(path: string): string {

@@ -1,6 +1,6 @@
 // State: ids, the exclusive state dir, atomic state.json, the lock, status.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,16 +33,22 @@ describe('state dir and state.json', () => {
 });
 
 describe('lock', () => {
-  it('excludes a second holder, and breaks a lock whose holder died', async () => {
+  it('excludes a second holder, names it, and is free again on release', () => {
     const dir = createStateDir(root, 'locked');
     const release = lockContainer(dir, 'locked');
-    expect(() => lockContainer(dir, 'locked', 20)).toThrow(/locked by process/);
+    expect(() => lockContainer(dir, 'locked', 20)).toThrow(`locked by process ${process.pid}`);
     release();
-    const child = spawn('true');
-    await new Promise((r) => child.on('exit', r));
-    writeFileSync(join(dir, 'lock'), `${child.pid} 1`);
+    release();
     lockContainer(dir, 'locked', 20)();
-    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a waiter whose container was removed meanwhile gets container.not-found', () => {
+    const dir = createStateDir(root, 'gone');
+    const release = lockContainer(dir, 'gone');
+    rmSync(dir, { recursive: true });
+    expect(() => lockContainer(dir, 'gone', 20)).toThrow(/does not exist/);
+    release();
   });
 });
 
