@@ -2,9 +2,10 @@
 // state.json. Anything failing on the way takes back all that was made before the error prints.
 import { resolve } from 'node:path';
 import { spawnContainer, type Spawned } from '../container.js';
-import { managerFor, pathsFor, type CgroupManager } from '../cgroups/index.js';
-import { createStateDir, lockContainer, procStartTime, validateId, writePidFile, writeState, type ContainerRecord } from '../state.js';
-import { decideFor, readBundle, type CommandDef, type Ctx } from './context.js';
+import type { CgroupManager } from '../cgroups/index.js';
+import { validateId, writePidFile, writeState, type ContainerRecord } from '../state.js';
+import type { CommandDef, Ctx } from './context.js';
+import { provision, recordOf } from './provision.js';
 import { teardown } from './teardown.js';
 
 export interface CreateArgs {
@@ -22,46 +23,22 @@ export interface Created { dir: string; rec: ContainerRecord; cg: CgroupManager 
 /** command: the fact the core decides for ("create" or "run"); mode: how the process is spawned */
 export async function createContainer(ctx: Ctx, a: CreateArgs, command: 'create' | 'run', mode: 'create' | 'run'): Promise<Created> {
   validateId(a.id);
-  const bundle = readBundle(a.bundle);
-  const result = decideFor(ctx, command, { id: a.id, config: bundle.config });
-  const { decisions } = result;
-  // a config was given, so an ok result carries its plan
-  const plan = result.plan!;
-  const root = decisions.stateRoot.value;
-  const dir = createStateDir(root, a.id);
-  const release = lockContainer(dir, a.id);
-  let cg: CgroupManager | null = null;
+  const p = provision(ctx, a.id, a.bundle, command);
   let pid = 0;
   try {
-    const paths = decisions.cgroupManager.value === 'none' ? null : pathsFor(plan.cgroup);
-    cg = paths && managerFor(decisions.cgroupManager.value, paths, (m) => ctx.log.warn(m), (m) => ctx.log.debug(m));
-    cg?.create();
-    cg?.apply(plan.cgroup.writes);
     const spawned = await spawnContainer({
-      id: a.id, bundle: bundle.dir, stateDir: dir, plan, decisions, mode,
+      id: a.id, bundle: p.bundle.dir, stateDir: p.dir, plan: p.plan, decisions: p.decisions, mode,
       noPivot: a.noPivot, noNewKeyring: a.noNewKeyring, preserveFds: a.preserveFds, consoleSocket: a.consoleSocket,
-      onSpawn: (p) => cg?.addPid(p),
+      onSpawn: (x) => p.cg?.addPid(x),
     });
     pid = spawned.pid;
-    const rec: ContainerRecord = {
-      id: a.id,
-      pid,
-      pidStart: procStartTime(pid) ?? '',
-      bundle: bundle.dir,
-      rootfs: resolve(bundle.dir, plan.root.path),
-      created: new Date().toISOString(),
-      owner: process.geteuid!(),
-      annotations: Object.fromEntries(plan.annotations.map((x) => [x.key, x.value])),
-      plan,
-      decisions,
-      cgroup: paths,
-    };
-    writeState(dir, rec);
+    const rec = recordOf(a.id, p, pid);
+    writeState(p.dir, rec);
     if (a.pidFile) writePidFile(resolve(a.pidFile), pid);
-    release();
-    return { dir, rec, cg, spawned };
+    p.release();
+    return { dir: p.dir, rec, cg: p.cg, spawned };
   } catch (e) {
-    teardown({ dir, cg, pid, pidStart: null });
+    teardown({ dir: p.dir, cg: p.cg, pid, pidStart: null });
     throw e;
   }
 }
