@@ -1,5 +1,6 @@
 // The command line: runc's global flags and commands, parsed with yargs. Each command's run()
 // returns the exit status; every failure becomes one line on stderr and status 1.
+import { isatty } from 'node:tty';
 import yargs from 'yargs';
 import { WruncError } from '../errors.js';
 import type { CommandDef, Ctx, GlobalOptions } from './context.js';
@@ -58,12 +59,17 @@ export async function parse(argv: string[]): Promise<Invocation | null> {
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // process.stdout is a stream made on first use (a few ms); only a terminal has columns anyway
+    .wrap(Math.min(110, (isatty(1) && process.stdout.columns) || 100))
     .exitProcess(false)
     .fail((msg: string | null, err: Error | null) => {
       if (err instanceof WruncError) throw err;
       throw new WruncError('usage', `${(msg ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ')}; see wrunc --help`);
     });
+  // yargs renders the chosen command's whole help after its handler, in case it is shown later;
+  // it never is (the handler only records the choice, failures go through .fail()), and the
+  // rendering was ~10 ms of every command
+  y.getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
   for (const def of COMMANDS) {
     const builder = def.ownRootless ? def.builder : (c: any) => def.builder(c).option('rootless', ROOTLESS);
     y = y.command(def.command, def.describe, builder, (args: Record<string, any>) => {
