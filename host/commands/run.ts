@@ -1,12 +1,11 @@
 // `wrunc run`: create + start, then wait and exit with the container's status (128+signal when
 // it was killed), removing it afterwards unless --keep; --detach returns once it has started.
 import { releaseContainer } from '../container.js';
-import { lockContainer } from '../state.js';
 import { attachTerminal } from '../terminal.js';
 import { createContainer, withCreateOptions, type CreateArgs } from './create.js';
 import type { CommandDef } from './context.js';
 import { runCommandHooks } from './hooks.js';
-import { teardown } from './teardown.js';
+import { teardown, teardownLocked } from './teardown.js';
 
 // what a terminal or a supervisor sends to `run`, passed on to the container as runc does
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -41,12 +40,7 @@ export const run: CommandDef = {
     await terminal?.finish();
     for (const s of FORWARDED) process.off(s, forward);
     if (!a.keep) {
-      const release = lockContainer(c.dir, a.id);
-      try {
-        teardown({ dir: c.dir, cg: c.cg, pid: c.rec.pid, pidStart: c.rec.pidStart });
-      } finally {
-        release();
-      }
+      teardownLocked(a.id, { dir: c.dir, cg: c.cg, pid: c.rec.pid, pidStart: c.rec.pidStart });
       await runCommandHooks(ctx, 'poststop', c.rec);
     }
     return status;

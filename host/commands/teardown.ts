@@ -3,7 +3,7 @@
 // create's rollback, so that all three leave the same nothing behind.
 import type { CgroupManager } from '../cgroups/index.js';
 import { sleepMs } from '../cgroups/sleep.js';
-import { alive, removeStateDir } from '../state.js';
+import { alive, lockContainer, removeStateDir } from '../state.js';
 
 export interface Remains { dir: string; cg: CgroupManager | null; pid: number; pidStart: string | null }
 
@@ -11,6 +11,16 @@ export function teardown(r: Remains): void {
   killAll(r);
   r.cg?.destroy();
   removeStateDir(r.dir);
+}
+
+/** teardown of a container whose process has exited on its own (run, restore): under its lock, as delete */
+export function teardownLocked(id: string, r: Remains): void {
+  const release = lockContainer(r.dir, id);
+  try {
+    teardown(r);
+  } finally {
+    release();
+  }
 }
 
 export function killAll(r: Omit<Remains, 'dir'>): void {
