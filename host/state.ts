@@ -183,8 +183,8 @@ export function procStartTime(pid: number): string | null {
   return stat ? stat[19] : null;
 }
 
-/** the fields after "(comm)": [0] is the state letter */
-function procStat(pid: number): string[] | null {
+/** the fields after "(comm)" of /proc/PID/stat: [0] is the state letter (field 3), [N-3] is field N */
+export function procStat(pid: number): string[] | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   const text = readOr(`/proc/${pid}/stat`);
   const close = text.lastIndexOf(')');
