@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { WruncError } from '../errors.js';
 import type { CommandDef, Ctx, GlobalOptions } from './context.js';
 import { Logger } from './log.js';
+import { checkpoint } from './checkpoint.js';
 import { create } from './create.js';
 import { del } from './delete.js';
 import { events } from './events.js';
@@ -15,6 +16,7 @@ import { kill } from './kill.js';
 import { list } from './list.js';
 import { pause } from './pause.js';
 import { ps } from './ps.js';
+import { restore } from './restore.js';
 import { resume } from './resume.js';
 import { run } from './run.js';
 import { spec } from './spec.js';
@@ -22,7 +24,7 @@ import { start } from './start.js';
 import { state } from './state.js';
 import { update } from './update.js';
 
-export const COMMANDS: CommandDef[] = [create, start, run, exec, state, list, kill, del, ps, pause, resume, events, update, spec, features, explain];
+export const COMMANDS: CommandDef[] = [create, start, run, exec, state, list, kill, del, ps, pause, resume, events, update, checkpoint, restore, spec, features, explain];
 
 export const VERSION = 'wrunc version 0.1.0\nspec: 1.0.2-dev\ncore abi: 1';
 
