@@ -92,10 +92,10 @@ export function runCriu(action: CriuAction, args: string[], workPath: string): v
   throw new WruncError(`criu.${action}`, `criu ${action} failed: ${why}; see ${log}`);
 }
 
-/** "(00.001) Error (criu/x.c:1): what" → "Error (criu/x.c:1): what", the last such line */
+/** "(00.001) Error (criu/x.c:1): what." → "Error (criu/x.c:1): what", the last such line */
 export function lastError(log: string): string | null {
   const errors = log.split('\n').filter((l) => /\bError \(/.test(l));
-  return errors.length ? errors[errors.length - 1].replace(/^\(\s*[\d.]+\)\s*/, '').trim() : null;
+  return errors.length ? errors[errors.length - 1].replace(/^\(\s*[\d.]+\)\s*/, '').trim().replace(/\.$/, '') : null;
 }
 
 function lastLine(text: string): string | null {
