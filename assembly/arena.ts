@@ -62,3 +62,17 @@ export function hostFree(ptr: usize): void {
     return;
   }
 }
+
+/**
+ * Grows memory to hold `bytes` more above the heap top, by exactly the pages needed: the stub
+ * allocator grows by doubling, which would leave up to twice the high-water mark behind for good
+ * after one huge config. Called before the large blocks (node table, writer growth). When the
+ * grow fails, nothing changes and the allocation fails as it would have.
+ */
+export function reserveMemory(bytes: usize): void {
+  const probe = heap.alloc(0);
+  const need = probe + bytes + 256;
+  heap.free(probe);
+  const have = <usize>memory.size() << 16;
+  if (need > have) memory.grow(<i32>((need - have + 0xffff) >> 16));
+}

@@ -12,9 +12,15 @@ import { readNamespaces, Namespaces, NS_USER } from "./spec/namespaces";
 import { Ctx } from "./context";
 import { writePlan } from "./plan";
 
-/** Inputs past these sizes are refused before parsing (the node tape is 10 bytes per input byte). */
+/** Inputs past these sizes are refused before parsing (see host/types.ts Result for memory figures). */
 const MAX_FACTS: i32 = 1 << 20;
 const MAX_SPEC: i32 = 16 << 20;
+
+/**
+ * The result in two pieces, so a large plan is not copied into the head writer: `run` leaves the
+ * head (everything up to `"plan":`) and the plan writer, or a null plan when the head is whole.
+ */
+export let resultPlan: Writer | null = null;
 
 export function run(factsPtr: usize, factsLen: i32, specPtr: usize, specLen: i32): Writer {
   const r = new Report();
@@ -50,7 +56,13 @@ export function run(factsPtr: usize, factsLen: i32, specPtr: usize, specLen: i32
   out.key("decisions");
   if (d != null && facts != null) writeDecisions(out, d, facts); else out.nul();
   out.key("plan");
-  if (plan != null && r.ok) out.append(plan); else out.nul();
+  if (plan != null && r.ok) {
+    // index.ts places the plan and the closing brace after the head
+    resultPlan = plan;
+    return out;
+  }
+  resultPlan = null;
+  out.nul();
   out.endObj();
   return out;
 }

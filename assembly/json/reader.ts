@@ -7,6 +7,8 @@
 // Duplicate keys: all members are kept on the tape and every lookup takes the last one, as Go's
 // encoding/json (and so runc) does. Deterministic, and documented in host/types.ts.
 
+import { reserveMemory } from "../arena";
+
 export const K_NULL: i32 = 0;
 export const K_FALSE: i32 = 1;
 export const K_TRUE: i32 = 2;
@@ -570,6 +572,7 @@ export function parse(base: usize, len: i32): Tape {
   t.base = base;
   t.len = len;
   t.cap = nodeBound(base, len);
+  if (len > SMALL) reserveMemory(<usize>t.cap * NODE);
   t.nodes = heap.alloc(<usize>t.cap * NODE);
   gTape = t;
   gNodes = t.nodes;

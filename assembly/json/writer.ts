@@ -2,6 +2,8 @@
 // helpers put commas where they belong, so callers only name keys and values; key order is the
 // order of the calls, which makes equal inputs give equal bytes.
 
+import { reserveMemory } from "../arena";
+
 const MAX_NEST: i32 = 64;
 
 export class Writer {
@@ -24,12 +26,15 @@ export class Writer {
     return this.buf + <usize>this.len;
   }
 
+  /**
+   * Grows the buffer by half: the stub's realloc extends the last block in place (no copy, no
+   * garbage), which is the usual case while a large plan is written.
+   */
   grow(n: i32): void {
-    let cap = this.cap << 1;
-    while (cap < this.len + n) cap <<= 1;
-    const buf = heap.alloc(<usize>cap);
-    memory.copy(buf, this.buf, <usize>this.len);
-    this.buf = buf;
+    let cap = this.cap + (this.cap >> 1);
+    while (cap < this.len + n) cap += cap >> 1;
+    if (cap > 65536) reserveMemory(<usize>cap);
+    this.buf = heap.realloc(this.buf, <usize>cap);
     this.cap = cap;
   }
 

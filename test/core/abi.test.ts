@@ -77,4 +77,20 @@ describe('module', () => {
     expect(x.memory.buffer.byteLength).toBe(after1k);
     expect(after1k).toBeLessThanOrEqual(1 << 20);
   });
+
+  it('a 10 MB config grows memory to about 3 bytes per input byte, and the result is the same as in pieces', () => {
+    // documented in host/types.ts (Result): node table sized by counting, writers grown in place,
+    // memory grown by exact pages, the plan not copied into the head
+    const x = fresh();
+    const spec = JSON.parse(defaultSpecBytes.toString('utf8'));
+    spec.process.env = Array.from({ length: 100_000 }, (_, i) => `VAR_${i}=${'x'.repeat(96)}`);
+    const big = bytes(spec);
+    expect(big.length).toBeGreaterThan(10_000_000);
+    const out = rawOn(x, bytes(rootFacts()), big);
+    const r = JSON.parse(Buffer.from(out).toString('utf8'));
+    expect(r.ok).toBe(true);
+    expect(r.plan.process.env).toHaveLength(100_000);
+    expect(x.memory.buffer.byteLength / big.length).toBeLessThan(4);
+    expect(Buffer.from(out).equals(Buffer.from(decideRaw(bytes(rootFacts()), big)))).toBe(true);
+  });
 });
