@@ -208,6 +208,15 @@ describe.skipIf(!isRoot)('podman --runtime bin/wrunc', () => {
     ok(podman(['rm', id]));
   });
 
+  it('run --device and --privileged: devices as podman gives them (fileMode is st_mode, 0o20666; runc masks off the type)', () => {
+    const d = podman(['run', '--rm', ...RUN_OPTS, '--device', '/dev/null:/dev/mynull', image, 'sh', '-c', 'ls -l /dev/mynull; echo x > /dev/mynull']);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/^crw-rw-rw-\s+1 root\s+root\s+1,\s+3 /);
+    const p = podman(['run', '--rm', ...RUN_OPTS, '--privileged', image, 'sh', '-c', 'test -c /dev/null && test -c /dev/zero && grep CapEff /proc/self/status']);
+    expect(p.status, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/^CapEff:\s+[0-9a-f]{16}\n$/);
+  });
+
   it('a program that cannot run: podman\'s exit code is runc\'s (127 not found, 126 not executable)', () => {
     // podman derives these from the runtime's error text: "not found"/"no such file" -> 127,
     // "permission denied" -> 126 (runc: `exec: "/etc/passwd": permission denied`)
