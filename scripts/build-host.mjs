@@ -1,18 +1,83 @@
-// Bundles the host into two ES modules with esbuild: build/wrunc.mjs (the CLI) and build/init.mjs
-// (the container-side stage). One file each means one module load at start-up instead of
-// hundreds, which matters because every wrunc command pays Node's start-up (see README).
+// Bundles the host with esbuild: build/wrunc.cjs (the CLI) and build/init.mjs (the container-side
+// stage), one file each, because every wrunc command pays Node's start-up (see README) and one
+// file is one module load instead of hundreds. Then records build/wrunc.cjs.cache, V8's compiled
+// code for the CLI after a typical command, which bin/wrunc hands back to V8 so that it need not
+// parse and compile the bundle again on every command.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
-await build({
-  entryPoints: { wrunc: 'host/cli.ts', init: 'host/init/main.ts' },
-  outdir: 'build',
-  outExtension: { '.js': '.mjs' },
+/**
+ * Packages whose import costs more than their use: string-width builds an Intl.Segmenter and
+ * Unicode-property regexps when loaded (~25 ms for its two copies), and only yargs' help text
+ * measures strings; cliui only lays out help. Each import of them becomes a stub whose default
+ * export loads the real module on its first call.
+ */
+const LAZY = /^(cliui|string-width)$/;
+const lazyDefault = {
+  name: 'lazy-default',
+  setup(b) {
+    b.onResolve({ filter: LAZY }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (r.errors.length) return { errors: r.errors };
+      return { path: r.path, namespace: 'lazy-default' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-default' }, (args) => ({
+      contents: `let real;\nexport default function lazy(...a) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...a);\n}\n`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
   // koffi is a native addon: it stays a runtime require
   external: ['koffi'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  plugins: [lazyDefault],
   logLevel: 'warning',
+};
+
+// The CLI as CommonJS: bin/wrunc compiles it with vm.Script, the one way Node 20 takes a code
+// cache (ES modules have none before Node 22's module.enableCompileCache). import.meta.url is
+// the bundle's own URL, as it was for the ES module.
+await build({
+  ...common,
+  entryPoints: { wrunc: 'host/cli.ts' },
+  outdir: 'build',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { 'import.meta.url': '__wrunc_url' },
+  banner: { js: "var __wrunc_url = require('node:url').pathToFileURL(__filename).href;" },
 });
+// The CLI as an ES module too, for whoever runs `node build/wrunc.mjs`: the same program
+writeFileSync('build/wrunc.mjs', "// wrunc's CLI as an ES module entry: the same program as bin/wrunc, through its loader\nimport '../bin/wrunc';\n");
+
+await build({
+  ...common,
+  entryPoints: { init: 'host/init/main.ts' },
+  outdir: 'build',
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+
+// The code cache: V8 serialises what it compiled while bin/wrunc ran a representative command
+// (the yargs parse, facts, the core's decision, reading state): `state` of a container that does
+// not exist, under a scratch root. A cache that does not fit (another Node, other V8 flags, a
+// rebuilt bundle) is refused by the loader or by V8, and the bundle is compiled as before.
+const root = mkdtempSync(join(tmpdir(), 'wrunc-cache-'));
+try {
+  rmSync('build/wrunc.cjs.cache', { force: true });
+  spawnSync(process.execPath, ['bin/wrunc', '--root', root, 'state', 'code-cache'], {
+    stdio: 'ignore',
+    env: { ...process.env, WRUNC_CODE_CACHE_OUT: 'build/wrunc.cjs.cache' },
+  });
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
