@@ -7,23 +7,34 @@ import type { PlanProcess } from '../types.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** args[0] as an executable path, looked up in the container's PATH when it has no slash */
+/**
+ * args[0] as an executable path, looked up in the container's PATH when it has no slash. The
+ * messages keep runc's wording: podman and Docker read it to choose exit status 126 or 127.
+ */
 export function lookPath(p: PlanProcess): string {
   const name = p.args[0];
-  const candidates = name.includes('/')
-    ? [name]
-    : (envValue(p.env, 'PATH') ?? DEFAULT_PATH).split(':').map((dir) => `${dir || '.'}/${name}`);
-  for (const c of candidates) {
-    const st = statSync(c, { throwIfNoEntry: false });
-    if (!st || st.isDirectory()) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // not executable by this user: keep looking, as execvp does
-    }
+  const where = '/process/args/0';
+  if (name.includes('/')) {
+    const st = statSync(name, { throwIfNoEntry: false });
+    if (!st) throw new WruncError('process.not-found', `exec: ${JSON.stringify(name)}: stat ${name}: no such file or directory; give a program that exists in the rootfs`, where);
+    if (st.isDirectory() || !executable(name)) throw new WruncError('process.not-executable', `exec: ${JSON.stringify(name)}: permission denied; the file must be executable by the process user`, where);
+    return name;
   }
-  throw new WruncError('process.not-found', `executable file ${JSON.stringify(name)} not found${name.includes('/') ? '' : ' in $PATH'} or not executable`, '/process/args/0');
+  for (const dir of (envValue(p.env, 'PATH') ?? DEFAULT_PATH).split(':')) {
+    const c = `${dir || '.'}/${name}`;
+    // not there, or not executable by this user: keep looking, as execvp does
+    if (statSync(c, { throwIfNoEntry: false })?.isFile() && executable(c)) return c;
+  }
+  throw new WruncError('process.not-found', `exec: ${JSON.stringify(name)}: executable file not found in $PATH; install it in the rootfs or give its full path`, where);
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** the program's environment: the spec's, plus HOME from the container's /etc/passwd when unset */
