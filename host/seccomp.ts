@@ -12,12 +12,12 @@
 // milliseconds before execve. Either way the main thread runs under the filter from then on, so
 // the caller loads it as late as it can: just before execve, or, without noNewPrivileges, just
 // before capabilities are dropped (loading needs no_new_privs or CAP_SYS_ADMIN), as runc does.
-import koffi, { type LibraryHandle } from 'koffi';
+import type { LibraryHandle } from 'koffi';
 import { closeSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WruncError } from './errors.js';
-import { errnoText } from './ffi.js';
+import { errnoText, koffi } from './ffi.js';
 
 /** linux.seccomp as config.json has it (runtime-spec config-linux.md) */
 export interface OciSeccomp {
