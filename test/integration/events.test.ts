@@ -92,7 +92,9 @@ describe.runIf(isRoot)('events', () => {
       const ours = JSON.parse(wrunc(['events', '--stats', id], { root: root.path }).stdout);
       expect(keyPaths(ours)).toEqual(keyPaths(theirs));
       expect(ours.data.memory.usage.limit).toBe(theirs.data.memory.usage.limit);
-      expect(ours.data.pids).toEqual(theirs.data.pids);
+      // the two containers' task counts are not comparable at one instant (runc's init threads
+      // are still exiting right after run -d); the limit and the shape are
+      expect(ours.data.pids.limit).toBe(theirs.data.pids.limit);
       expect(ours.data.cpuset).toEqual(theirs.data.cpuset);
     } finally {
       spawnSync(RUNC, ['--root', runcRoot.path, 'delete', '-f', rid], { stdio: 'ignore' });
