@@ -124,12 +124,21 @@ export class Writer {
   u64(v: u64): void {
     if (v < 10) { store<u8>(this.reserve(1), <u8>(0x30 + <i32>v)); this.len++; return; }
     const p = this.reserve(20);
-    let n = 1;
-    for (let x = v / 10; x != 0; x /= 10) n++;
-    for (let i = n - 1; i >= 0; i--) {
-      store<u8>(p + <usize>i, <u8>(0x30 + <i32>(v % 10)));
-      v /= 10;
+    // digits backwards into a scratch word pair, in u32 arithmetic once the value fits
+    let q = digits + 20;
+    while (v > <u64>U32.MAX_VALUE) {
+      const d = v / 10;
+      store<u8>(--q, <u8>(0x30 + <i32>(v - d * 10)));
+      v = d;
     }
+    let x = <u32>v;
+    do {
+      const d = x / 10;
+      store<u8>(--q, <u8>(0x30 + (x - d * 10)));
+      x = d;
+    } while (x != 0);
+    const n = <i32>(digits + 20 - q);
+    memory.copy(p, q, <usize>n);
     this.len += n;
   }
 
@@ -202,6 +211,9 @@ export class Writer {
 }
 
 const HEX = "0123456789abcdef";
+
+/** scratch for u64's digits */
+const digits = memory.data(24);
 
 // Caches of string literals as UTF-8 bytes, by the literal's address: keys as `"name":`, words
 // and reasons as they are. Only static strings (below __heap_base) are cached, since a heap
