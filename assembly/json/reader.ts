@@ -264,6 +264,27 @@ function parseNumber(parent: i32): i32 {
 }
 
 /**
+ * The first '"', '\\', control or non-ASCII byte at or after p, or e. Eight bytes at a time: the
+ * lowest byte the SWAR tests flag is exactly the first such byte (borrows only make false
+ * positives above a true one).
+ */
+// @ts-ignore: decorator
+@inline function scanPlain(p: usize, e: usize): usize {
+  while (p + 8 <= e) {
+    const x = load<u64>(p);
+    const m = (hasZero(x ^ 0x2222222222222222) | hasZero(x ^ 0x5c5c5c5c5c5c5c5c) | hasLess(x) | x) & 0x8080808080808080;
+    if (m != 0) return p + <usize>(ctz(m) >> 3);
+    p += 8;
+  }
+  while (p < e) {
+    const c = load<u8>(p);
+    if (c == 0x22 || c == 0x5c || c < 0x20 || c >= 0x80) break;
+    p++;
+  }
+  return p;
+}
+
+/**
  * A string or member name at gPos (its opening quote). Eight bytes at a time: the lowest byte the
  * SWAR tests flag is exactly the first '"', '\\', control or non-ASCII byte (borrows only make
  * false positives above a true one), so the scan jumps straight to it.
@@ -271,24 +292,9 @@ function parseNumber(parent: i32): i32 {
 function parseString(kind: i32, parent: i32): i32 {
   const start = gPos + 1;
   const e = gEnd;
-  let p = start;
-  while (true) {
-    if (p + 8 <= e) {
-      const x = load<u64>(p);
-      const m = (hasZero(x ^ 0x2222222222222222) | hasZero(x ^ 0x5c5c5c5c5c5c5c5c) | hasLess(x) | x) & 0x8080808080808080;
-      if (m == 0) { p += 8; continue; }
-      p += <usize>(ctz(m) >> 3);
-    } else {
-      while (p < e) {
-        const c = load<u8>(p);
-        if (c == 0x22 || c == 0x5c || c < 0x20 || c >= 0x80) break;
-        p++;
-      }
-      if (p >= e) return fail(p, "the document ends inside a string");
-    }
-    if (load<u8>(p) != 0x22) return parseStringSlow(kind, parent, start, p);
-    break;
-  }
+  const p = scanPlain(start, e);
+  if (p >= e) return fail(p, "the document ends inside a string");
+  if (load<u8>(p) != 0x22) return parseStringSlow(kind, parent, start, p);
   gPos = p + 1;
   return newNode(kind == K_KEY ? kind | signature(start, <i32>(p - start)) : kind, start, p, parent, p + 1);
 }
@@ -414,26 +420,47 @@ function parseObject(parent: i32): i32 {
     while (true) {
       p = skipWs(p, e);
       if (p >= e || load<u8>(p) != 0x22) return fail(p, "a quoted member name was expected");
-      gPos = p;
-      const k = parseString(K_KEY, o);
-      if (k < 0) return -1;
-      p = gPos;
+      // the member name: plain ASCII inline, anything else through parseString
+      let k: i32;
+      let ks: usize;
+      let kl: i32;
+      const q = scanPlain(p + 1, e);
+      if (q < e && load<u8>(q) == 0x22) {
+        ks = p + 1;
+        kl = <i32>(q - ks);
+        p = q + 1;
+        k = newNode(K_KEY | signature(ks, kl), ks, q, o, p);
+        if (k < 0) return -1;
+      } else {
+        gPos = p;
+        k = parseString(K_KEY, o);
+        if (k < 0) return -1;
+        p = gPos;
+        const ka = gNodes + <usize>k * NODE;
+        ks = <usize>load<u32>(ka, 4);
+        kl = <i32>(<usize>load<u32>(ka, 8) - ks);
+      }
       setAt(k);
-      const ka = gNodes + <usize>k * NODE;
       if (prev >= 0) store<i32>(gNodes + <usize>prev * NODE, k, 12);
       prev = k;
       // the object's key bloom, and whether a key repeats (then lookups must scan to the last)
-      const ks = <usize>load<u32>(ka, 4);
-      const kl = <i32>(<usize>load<u32>(ka, 8) - ks);
       const bit = kl == 0 ? keyBit(0, 0, 0) : keyBit(kl, <i32>load<u8>(ks), <i32>load<u8>(ks + <usize>(kl - 1)));
       if ((bloom & bit) != 0 && !dups) dups = count >= 32 || repeatsKey(o, k);
       bloom |= bit;
       count++;
       p = skipWs(p, e);
       if (p >= e || load<u8>(p) != 0x3a) return fail(p, "':' was expected after the member name");
-      gPos = p + 1;
-      if (parseValue(o) < 0) return -1;
-      p = skipWs(gPos, e);
+      p = skipWs(p + 1, e);
+      // a plain string value inline, anything else through parseValue
+      const vq = p < e && load<u8>(p) == 0x22 ? scanPlain(p + 1, e) : e;
+      if (vq < e && load<u8>(vq) == 0x22) {
+        if (newNode(K_STRING, p + 1, vq, o, vq + 1) < 0) return -1;
+        p = skipWs(vq + 1, e);
+      } else {
+        gPos = p;
+        if (parseValue(o) < 0) return -1;
+        p = skipWs(gPos, e);
+      }
       if (p < e) {
         const c = load<u8>(p);
         if (c == 0x2c) { p++; setAt(-1); continue; }
