@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { WruncError } from './errors.js';
 import type { Decisions, Plan } from './types.js';
 
-const run = promisify(execFile);
+// promisified on use: the CLI loads child_process on first use, and most commands never map ids
+const run = (file: string, args: string[]) => promisify(execFile)(file, args);
 
 export async function writeIdMaps(pid: number, plan: Plan, decisions: Decisions): Promise<void> {
   const writer = decisions.idmapWriter.value;
