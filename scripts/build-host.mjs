@@ -6,6 +6,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -33,13 +34,62 @@ const lazyDefault = {
   },
 };
 
+/**
+ * yargs' platform shim, when it loads, reads process.stdout.columns, which makes the stdout stream
+ * (and for a pipe the net module) in every command, and takes two functions from assert, which
+ * loads assert (see LAZY_BUILTINS). yargs uses the columns only to size help without a .wrap()
+ * (wrunc sizes help itself) and assert only in its own checks, which pass. Both move to first
+ * use: the same values and errors, on demand.
+ */
+const SHIM_EDITS = [
+  ["stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null",
+    "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null }"],
+  ['assert: {\n    notStrictEqual,\n    strictEqual\n  },',
+    // assert's strict checks are Object.is: one that passes needs no assert, one that fails
+    // throws assert's own error
+    'assert: {\n    notStrictEqual: (a, b, m) => { if (Object.is(a, b)) notStrictEqual(a, b, m) },\n    strictEqual: (a, b, m) => { if (!Object.is(a, b)) strictEqual(a, b, m) }\n  },'],
+];
+const lazyYargsShim = {
+  name: 'lazy-yargs-shim',
+  setup(b) {
+    b.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      for (const [from, to] of SHIM_EDITS) {
+        if (!text.includes(from)) throw new Error(`${args.path} no longer has ${JSON.stringify(from)}; update SHIM_EDITS in build-host.mjs`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Node modules that load more of Node than most commands use (child_process and tty each bring
+ * net and the streams, ~4 ms; assert, which yargs imports, makes the stderr stream for its
+ * colours, ~5 ms): in the CLI, an import of one is an object of getters that requires the
+ * module on first use. Its names are read here, so imports bind as before.
+ */
+const LAZY_BUILTINS = ['assert', 'child_process', 'net', 'tty'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(`node:${args.path}`)).filter((n) => n !== 'default');
+      const getters = names.map((n) => `  ${JSON.stringify(n)}: { enumerable: true, get: () => real()[${JSON.stringify(n)}] },`).join('\n');
+      return { contents: `let m;\nconst real = () => (m ??= require('node:${args.path}'));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   // koffi is a native addon: it stays a runtime require
   external: ['koffi'],
-  plugins: [lazyDefault],
+  plugins: [lazyDefault, lazyYargsShim],
   logLevel: 'warning',
 };
 
@@ -52,6 +102,7 @@ await build({
   outdir: 'build',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+  plugins: [...common.plugins, lazyBuiltins],
   define: { 'import.meta.url': '__wrunc_url' },
   banner: { js: "var __wrunc_url = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -1,30 +1,36 @@
 // The command line: runc's global flags and commands, parsed with yargs. Each command's run()
 // returns the exit status; every failure becomes one line on stderr and status 1.
-import { isatty } from 'node:tty';
 import yargs from 'yargs';
 import { WruncError } from '../errors.js';
 import type { CommandDef, Ctx, GlobalOptions } from './context.js';
 import { Logger } from './log.js';
-import { checkpoint } from './checkpoint.js';
-import { create } from './create.js';
-import { del } from './delete.js';
-import { events } from './events.js';
-import { exec } from './exec.js';
-import { explain } from './explain.js';
-import { features } from './features.js';
-import { kill } from './kill.js';
-import { list } from './list.js';
-import { pause } from './pause.js';
-import { ps } from './ps.js';
-import { restore } from './restore.js';
-import { resume } from './resume.js';
-import { run } from './run.js';
-import { spec } from './spec.js';
-import { start } from './start.js';
-import { state } from './state.js';
-import { update } from './update.js';
 
-export const COMMANDS: CommandDef[] = [create, start, run, exec, state, list, kill, del, ps, pause, resume, events, update, checkpoint, restore, spec, features, explain];
+/**
+ * Every command, one line each: its name (the first word of its yargs command) and its module.
+ * A module loads when its command runs, or with all the others when yargs needs every command
+ * (help, an unknown command, a command line this file does not read plainly): a command then
+ * loads only what it uses (state neither koffi nor the terminal code, say).
+ */
+export const COMMANDS: [name: string, load: () => Promise<CommandDef>][] = [
+  ['create', async () => (await import('./create.js')).create],
+  ['start', async () => (await import('./start.js')).start],
+  ['run', async () => (await import('./run.js')).run],
+  ['exec', async () => (await import('./exec.js')).exec],
+  ['state', async () => (await import('./state.js')).state],
+  ['list', async () => (await import('./list.js')).list],
+  ['kill', async () => (await import('./kill.js')).kill],
+  ['delete', async () => (await import('./delete.js')).del],
+  ['ps', async () => (await import('./ps.js')).ps],
+  ['pause', async () => (await import('./pause.js')).pause],
+  ['resume', async () => (await import('./resume.js')).resume],
+  ['events', async () => (await import('./events.js')).events],
+  ['update', async () => (await import('./update.js')).update],
+  ['checkpoint', async () => (await import('./checkpoint.js')).checkpoint],
+  ['restore', async () => (await import('./restore.js')).restore],
+  ['spec', async () => (await import('./spec.js')).spec],
+  ['features', async () => (await import('./features.js')).features],
+  ['explain', async () => (await import('./explain.js')).explain],
+];
 
 export const VERSION = 'wrunc version 0.1.0\nspec: 1.0.2-dev\ncore abi: 1';
 
@@ -61,8 +67,6 @@ export async function parse(argv: string[]): Promise<Invocation | null> {
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
-    // process.stdout is a stream made on first use (a few ms); only a terminal has columns anyway
-    .wrap(Math.min(110, (isatty(1) && process.stdout.columns) || 100))
     .exitProcess(false)
     .fail((msg: string | null, err: Error | null) => {
       if (err instanceof WruncError) throw err;
@@ -71,8 +75,12 @@ export async function parse(argv: string[]): Promise<Invocation | null> {
   // yargs renders the chosen command's whole help after its handler, in case it is shown later;
   // it never is (the handler only records the choice, failures go through .fail()), and the
   // rendering was ~10 ms of every command
-  y.getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
-  for (const def of COMMANDS) {
+  const usage = y.getInternalMethods().getUsageInstance();
+  usage.cacheHelpMessage = () => {};
+  // .wrap(n) in yargs' terms, but n is read when help is drawn: process.stdout is a stream made on
+  // first use, with the tty and net modules (~4 ms), and a command that prints nothing needs none
+  usage.getWrap = () => (process.env.YARGS_DISABLE_WRAP ? null : Math.min(110, process.stdout.columns || 100));
+  for (const def of await commandsFor(argv)) {
     const builder = def.ownRootless ? def.builder : (c: any) => def.builder(c).option('rootless', ROOTLESS);
     y = y.command(def.command, def.describe, builder, (args: Record<string, any>) => {
       chosen = { def, args };
@@ -80,6 +88,37 @@ export async function parse(argv: string[]): Promise<Invocation | null> {
   }
   await y.parseAsync();
   return chosen;
+}
+
+// the global options that take a value, and those that do not (yargs also reads `--debug false`)
+const VALUED = new Set(['--root', '--log', '--log-format', '--rootless']);
+const FLAGS = new Set(['--debug', '--systemd-cgroup']);
+
+/**
+ * The commands yargs needs for argv: only the one named when argv is plainly
+ * `[global options] <command> ...`, else all of them. With only its own command yargs parses,
+ * errs and helps exactly as with all, since a command's parse never looks at the others.
+ */
+async function commandsFor(argv: string[]): Promise<CommandDef[]> {
+  const name = commandName(argv);
+  const entries = COMMANDS.filter(([n]) => name === null || n === name);
+  return Promise.all(entries.map(async ([n, load]) => {
+    const def = await load();
+    if (def.command.split(' ')[0] !== n) throw new Error(`COMMANDS lists ${n} for the command ${JSON.stringify(def.command)}`);
+    return def;
+  }));
+}
+
+function commandName(argv: string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) return COMMANDS.some(([n]) => n === a) ? a : null;
+    const eq = a.indexOf('=');
+    if (eq > 0 && (VALUED.has(a.slice(0, eq)) || FLAGS.has(a.slice(0, eq)))) continue;
+    if (VALUED.has(a)) i++;
+    else if (!FLAGS.has(a) || argv[i + 1] === 'true' || argv[i + 1] === 'false') return null;
+  }
+  return null;
 }
 
 export function globalsOf(a: Record<string, any>): GlobalOptions {
