@@ -48,7 +48,9 @@ export class Writer {
   ascii(s: string): void {
     const n = s.length;
     const p = this.reserve(n + 8);
-    const src = cachedLiteral(changetype<usize>(s), n);
+    const sp = changetype<usize>(s);
+    const at = slotOf(sp, LC_SLOTS) << 2;
+    const src = sp < __heap_base && load<u32>(lcPtr + at) == <u32>sp ? lcBytes + <usize>load<u32>(lcOff + at) : cachedLiteral(sp, n);
     if (src != 0) {
       for (let i: usize = 0; i < <usize>n; i += 8) store<u64>(p + i, load<u64>(src + i));
     } else packAscii(p, s, n);
@@ -105,9 +107,19 @@ export class Writer {
     const src = changetype<usize>(s);
     // plain ASCII with nothing to escape (most values): pack the units, no UTF-8 encoding
     let plain = true;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    // four UTF-16 units at a time: any unit >= 0x80, or '"', '\\', DEL or a control among them
+    while (i + 4 <= n) {
+      const x = load<u64>(src + (<usize>i << 1));
+      if ((x & 0xff80ff80ff80ff80) != 0) { plain = false; break; }
+      const h = zero16(x ^ 0x0022002200220022) | zero16(x ^ 0x005c005c005c005c) | zero16(x ^ 0x007f007f007f007f)
+        | ((x - 0x0020002000200020) & ~x & 0x8000800080008000);
+      if (h != 0) { plain = false; break; }
+      i += 4;
+    }
+    for (; i < n && plain; i++) {
       const c = <i32>load<u16>(src + (<usize>i << 1));
-      if (c < 0x20 || c >= 0x7f || c == 0x22 || c == 0x5c) { plain = false; break; }
+      if (c < 0x20 || c >= 0x7f || c == 0x22 || c == 0x5c) plain = false;
     }
     if (plain) {
       const p = this.reserve(n + 2);
@@ -194,7 +206,9 @@ export class Writer {
     let o = p;
     if (load<u8>(f) != 0) { store<u8>(o, 0x2c); o++; }
     else store<u8>(f, 1);
-    const src = cachedKey(s, n);
+    // the cache hit inline, the fill (or refusal) in cachedKey
+    const at = slotOf(s, KC_SLOTS) << 2;
+    const src = s < __heap_base && load<u32>(kcPtr + at) == <u32>s ? kcBytes + <usize>load<u32>(kcOff + at) : cachedKey(s, n);
     if (src != 0) {
       // the reserve has room for the last chunk's overrun; the cache has slack after its bytes
       for (let i: usize = 0; i < <usize>(n + 3); i += 8) store<u64>(o + i, load<u64>(src + i));
@@ -211,6 +225,10 @@ export class Writer {
 }
 
 const HEX = "0123456789abcdef";
+
+/** High bit of each 16-bit lane that is zero (lanes below 0x80: no borrow crosses a lane wrongly below a true zero). */
+// @ts-ignore: decorator
+@inline function zero16(x: u64): u64 { return (x - 0x0001000100010001) & ~x & 0x8000800080008000; }
 
 /** scratch for u64's digits */
 const digits = memory.data(24);
@@ -253,13 +271,18 @@ function cachedKey(s: usize, n: i32): usize {
   return dst;
 }
 
-/** The cached bytes of an ASCII literal, as cachedKey but without quotes and colon. */
-function cachedLiteral(s: usize, n: i32): usize {
+/**
+ * The cached bytes of an ASCII literal, as cachedKey but without quotes and colon (also for
+ * comparing nodes with literals). A non-ASCII literal's units are not its UTF-8: such literals
+ * are not cached.
+ */
+export function cachedLiteral(s: usize, n: i32): usize {
   if (s >= __heap_base) return 0;
   const at = slotOf(s, LC_SLOTS) << 2;
   const held = load<u32>(lcPtr + at);
   if (held == <u32>s) return lcBytes + <usize>load<u32>(lcOff + at);
   if (held != 0 || lcUsed + <usize>n > LC_BYTES) return 0;
+  for (let i = 0; i < n; i++) if (load<u16>(s + (<usize>i << 1)) >= 0x80) return 0;
   const dst = lcBytes + lcUsed;
   packAscii(dst, changetype<string>(s), n);
   store<u32>(lcPtr + at, <u32>s);
