@@ -1,6 +1,9 @@
 // Lifecycle benchmark: wrunc against Debian's runc on the same busybox bundle in the same run,
-// with `node -e 0` as the floor every wrunc command pays. Medians of N runs (default 10) of
-// whole processes, and the peak RSS of the largest process in each (GNU time's %M).
+// with `node -e 0` as the floor every wrunc command pays. Each row is the median of N runs
+// (default 10) of whole processes, wrunc, runc and the floor interleaved run by run so that a
+// change of load on the machine hits all alike; memory is the peak RSS of the largest process
+// (GNU time's %M). "beyond floor" is wrunc's median minus the floor's, times the Node processes
+// the row starts (create and run also start the container's stage, a Node process of its own).
 //   npm run bench:lifecycle [-- --runs 20]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,19 +23,15 @@ interface Sample { ms: number; kib: number }
 /**
  * One process under GNU time: wall clock from here, peak RSS from time(1) through a file (a
  * created container inherits wrunc's stdio, so a pipe would stay open until it exits).
+ * fails: the command is expected to exit non-zero (state of an unknown container).
  */
-function measure(argv: string[]): Sample {
+function measure(argv: string[], fails = false): Sample {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(TIME, ['-o', MEM, '-f', '%M', ...argv], { stdio: 'ignore' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${readFileSync(MEM, 'utf8').trim()}`);
+  if ((r.status !== 0) !== fails) throw new Error(`${argv.join(' ')} exited ${r.status}: ${readFileSync(MEM, 'utf8').trim()}`);
   const lines = readFileSync(MEM, 'utf8').trim().split('\n');
   return { ms, kib: Number(lines[lines.length - 1]) };
-}
-
-/** a sequence of commands counted as one: times add up, memory is the largest */
-function sequence(steps: string[][]): Sample {
-  return steps.map(measure).reduce((a, b) => ({ ms: a.ms + b.ms, kib: Math.max(a.kib, b.kib) }));
 }
 
 function median(xs: number[]): number {
@@ -40,15 +39,21 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/**
- * Each case for wrunc, runc and the floor, interleaved run by run so that a load change on the
- * machine hits all three alike; then the median of each.
- */
-function bench(cases: ((i: number) => Sample)[]): Sample[] {
-  for (const c of cases) c(-1); // warm the page cache
-  const samples: Sample[][] = cases.map(() => []);
-  for (let i = 0; i < RUNS; i++) cases.forEach((c, k) => samples[k].push(c(i)));
-  return samples.map((xs) => ({ ms: median(xs.map((s) => s.ms)), kib: median(xs.map((s) => s.kib)) }));
+/** one run of a case: named samples (a lifecycle gives create, start, delete and their sum) */
+type Case = (i: number) => Record<string, Sample>;
+
+/** every case once to warm the page cache, then RUNS rounds of all cases; medians per name */
+function bench(cases: Case[]): Record<string, Sample>[] {
+  for (const c of cases) c(-1);
+  const samples: Record<string, Sample[]>[] = cases.map(() => ({}));
+  for (let i = 0; i < RUNS; i++) {
+    cases.forEach((c, k) => {
+      for (const [name, s] of Object.entries(c(i))) (samples[k][name] ??= []).push(s);
+    });
+  }
+  return samples.map((byName) => Object.fromEntries(Object.entries(byName).map(([name, xs]) => [
+    name, { ms: median(xs.map((s) => s.ms)), kib: median(xs.map((s) => s.kib)) },
+  ])));
 }
 
 try {
@@ -59,30 +64,43 @@ try {
   const cli = { wrunc: [WRUNC, '--root', roots.wrunc], runc: [RUNC, '--root', roots.runc] };
   type Rt = keyof typeof cli;
 
-  const runTrue = (rt: Rt) => (i: number) => measure([...cli[rt], 'run', '--bundle', bundle, `run-${i}`]);
-  const lifecycle = (rt: Rt) => (i: number) => sequence([
-    [...cli[rt], 'create', '--bundle', bundle, `life-${i}`],
-    [...cli[rt], 'start', `life-${i}`],
-    [...cli[rt], 'delete', '--force', `life-${i}`],
-  ]);
-  const floorCase = () => measure([process.execPath, '-e', '0']);
+  const runtime = (rt: Rt): Case => (i) => {
+    const version = measure([cli[rt][0], '--version']);
+    const state = measure([...cli[rt], 'state', `unknown-${i}`], true);
+    const run = measure([...cli[rt], 'run', '--bundle', bundle, `run-${i}`]);
+    const create = measure([...cli[rt], 'create', '--bundle', bundle, `life-${i}`]);
+    const start = measure([...cli[rt], 'start', `life-${i}`]);
+    const del = measure([...cli[rt], 'delete', '--force', `life-${i}`]);
+    const life = { ms: create.ms + start.ms + del.ms, kib: Math.max(create.kib, start.kib, del.kib) };
+    return { version, state, run, create, start, delete: del, life };
+  };
+  const floorCase: Case = () => ({ floor: measure([process.execPath, '-e', '0']) });
 
-  const [runW, runR, floor] = bench([runTrue('wrunc'), runTrue('runc'), floorCase]);
-  const [lifeW, lifeR] = bench([lifecycle('wrunc'), lifecycle('runc')]);
-  const rows: [string, Sample, Sample][] = [
-    ['run true', runW, runR],
-    ['create + start + delete', lifeW, lifeR],
+  const [w, r, { floor }] = bench([runtime('wrunc'), runtime('runc'), floorCase]);
+  // the rows, with how many Node processes each starts (the floor it cannot go below)
+  const rows: [string, string, number][] = [
+    ['--version', 'version', 1],
+    ['state <unknown>', 'state', 1],
+    ['run true', 'run', 2],
+    ['create', 'create', 2],
+    ['start', 'start', 1],
+    ['delete --force', 'delete', 1],
+    ['create + start + delete', 'life', 4],
   ];
 
   const mib = (k: number) => (k / 1024).toFixed(1);
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(12))).join('');
-  console.log(`lifecycle benchmark: medians of ${RUNS} runs; peak RSS of the largest process`);
-  console.log(line(['', 'wrunc ms', 'runc ms', 'wrunc/runc', 'wrunc MiB', 'runc MiB']));
-  for (const [name, w, r] of rows) {
-    console.log(line([name, w.ms.toFixed(1), r.ms.toFixed(1), `${(w.ms / r.ms).toFixed(2)}x`, mib(w.kib), mib(r.kib)]));
+  console.log(`lifecycle benchmark: medians of ${RUNS} runs, interleaved; peak RSS of the largest process`);
+  console.log(line(['', 'wrunc ms', 'runc ms', 'wrunc/runc', 'node starts', 'beyond', 'wrunc MiB', 'runc MiB']));
+  for (const [label, key, nodes] of rows) {
+    const a = w[key];
+    const b = r[key];
+    console.log(line([label, a.ms.toFixed(1), b.ms.toFixed(1), `${(a.ms / b.ms).toFixed(2)}x`, String(nodes),
+      (a.ms - nodes * floor.ms).toFixed(1), mib(a.kib), mib(b.kib)]));
   }
-  console.log(line(['node -e 0 (floor)', floor.ms.toFixed(1), '', '', mib(floor.kib), '']));
-  console.log(`wrunc run true = ${(rows[0][1].ms / floor.ms).toFixed(2)} node starts; create+start+delete = ${(rows[1][1].ms / floor.ms).toFixed(2)} node starts`);
+  console.log(line(['node -e 0 (floor)', floor.ms.toFixed(1), '', '', '', '', mib(floor.kib), '']));
+  console.log('beyond: wrunc ms minus node starts x floor, i.e. what wrunc spends beyond Node\'s own start-up');
+  console.log(`wrunc run true = ${(w.run.ms / floor.ms).toFixed(2)} node starts; create+start+delete = ${(w.life.ms / floor.ms).toFixed(2)} node starts`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
