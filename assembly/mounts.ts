@@ -145,8 +145,8 @@ function writeMount(ctx: Ctx, m: i32, index: i32): void {
     }
   }
 
-  w.obj();
-  w.key("destination");
+  // a fixed shape: member names with their commas as literals (w.raw), one cached copy each
+  w.ascii("{\"destination\":");
   if (dest < 0) w.str("");
   else if (t.strLen(dest) > 0 && load<u8>(t.start(dest)) == 0x2f) { doc.cstr(dest); ctx.str(dest); }
   else {
@@ -155,11 +155,11 @@ function writeMount(ctx: Ctx, m: i32, index: i32): void {
     ctx.r.warn("mount.relative-destination", doc.path(dest), "mount destination " + t.text(dest) + " is relative and is taken as /" + t.text(dest) + "; write it as an absolute path.");
     w.str("/" + t.text(dest));
   }
-  w.key("source"); ctx.strOr(source, "");
-  w.key("type"); ctx.strOr(type, "");
-  w.key("flags"); w.i64(flags);
-  w.key("clearFlags"); w.i64(clear);
-  w.key("propagation");
+  w.ascii(",\"source\":"); ctx.strOr(source, "");
+  w.ascii(",\"type\":"); ctx.strOr(type, "");
+  w.ascii(",\"flags\":"); w.i64(flags);
+  w.ascii(",\"clearFlags\":"); w.i64(clear);
+  w.ascii(",\"propagation\":");
   w.arr();
   j = 0;
   for (let o = options >= 0 ? t.first(options) : -1; o >= 0; o = t.next(o), j++) {
@@ -167,9 +167,9 @@ function writeMount(ctx: Ctx, m: i32, index: i32): void {
     if (i >= 0 && (OPTIONS.value(i) & KIND) == PROP) { w.item(); w.i64(OPTIONS.value(i) & VALUE); }
   }
   w.endArr();
-  w.key("attrSet"); w.i64(attrSet);
-  w.key("attrClr"); w.i64(attrClr);
-  w.key("data");
+  w.ascii(",\"attrSet\":"); w.i64(attrSet);
+  w.ascii(",\"attrClr\":"); w.i64(attrClr);
+  w.ascii(",\"data\":");
   w.byte(0x22);
   let first = true;
   j = 0;
@@ -180,9 +180,9 @@ function writeMount(ctx: Ctx, m: i32, index: i32): void {
     w.body(t.start(o), t.strLen(o), (t.flags(o) & F_DECODED) == 0);
   }
   w.byte(0x22);
-  w.key("copyUp"); w.bool(copyUp);
-  w.key("index"); w.i64(index);
-  w.endObj();
+  w.ascii(",\"copyUp\":"); w.bool(copyUp);
+  w.ascii(",\"index\":"); w.i64(index);
+  w.byte(0x7d);
 }
 
 /**

@@ -190,8 +190,9 @@ function errorPath(): string {
 // @ts-ignore: decorator
 @inline function skipWs(p: usize, e: usize): usize {
   while (p < e) {
-    const c = load<u8>(p);
-    if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
+    const c = <u64>load<u8>(p);
+    // space, \t, \n, \r as bits of one mask
+    if (c > 0x20 || ((<u64>0x100002600 >> c) & 1) == 0) break;
     p++;
   }
   return p;

@@ -9,6 +9,15 @@ import { Namespaces, NS_IPC, NS_NET, NS_UTS, NS_TIME } from "./namespaces";
 const DEFAULT_PATHS: string[] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"];
 const DEFAULT_MAJOR: i32[] = [1, 1, 1, 1, 1, 5];
 const DEFAULT_MINOR: i32[] = [3, 5, 7, 8, 9, 0];
+/** ... and each one's plan entry, written as a whole */
+const DEFAULT_JSON: string[] = [
+  "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3,\"fileMode\":438,\"uid\":0,\"gid\":0}",
+  "{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5,\"fileMode\":438,\"uid\":0,\"gid\":0}",
+  "{\"path\":\"/dev/full\",\"type\":\"c\",\"major\":1,\"minor\":7,\"fileMode\":438,\"uid\":0,\"gid\":0}",
+  "{\"path\":\"/dev/random\",\"type\":\"c\",\"major\":1,\"minor\":8,\"fileMode\":438,\"uid\":0,\"gid\":0}",
+  "{\"path\":\"/dev/urandom\",\"type\":\"c\",\"major\":1,\"minor\":9,\"fileMode\":438,\"uid\":0,\"gid\":0}",
+  "{\"path\":\"/dev/tty\",\"type\":\"c\",\"major\":5,\"minor\":0,\"fileMode\":438,\"uid\":0,\"gid\":0}",
+];
 
 /** plan.devices: the defaults, each replaced by a linux.devices entry of the same path, then the rest. */
 export function writeDevices(ctx: Ctx, linux: i32): void {
@@ -32,15 +41,7 @@ export function writeDevices(ctx: Ctx, linux: i32): void {
     const k = overrides.lastIndexOf(i);
     w.item();
     if (k >= 0) { writeDevice(ctx, entries[k]); continue; }
-    w.obj();
-    w.key("path"); w.str(DEFAULT_PATHS[i]);
-    w.key("type"); w.str("c");
-    w.key("major"); w.i64(DEFAULT_MAJOR[i]);
-    w.key("minor"); w.i64(DEFAULT_MINOR[i]);
-    w.key("fileMode"); w.i64(0o666);
-    w.key("uid"); w.i64(0);
-    w.key("gid"); w.i64(0);
-    w.endObj();
+    w.ascii(unchecked(DEFAULT_JSON[i]));
   }
   for (let k = 0; k < entries.length; k++) {
     if (overrides[k] >= 0) continue;
