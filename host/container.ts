@@ -49,7 +49,7 @@ type StdioOption = Exclude<StdioOptions, string>[number];
 const here = dirname(fileURLToPath(import.meta.url));
 const BUILD = basename(here) === 'build' ? here : join(here, '..', 'build');
 export const TRAMPOLINE = join(BUILD, 'wrunc-tramp');
-export const INIT_STAGE = join(BUILD, 'init.mjs');
+export const INIT_STAGE = join(BUILD, 'init.cjs');
 
 const STAGES: Record<string, string> = {
   args: 'reading its arguments',
