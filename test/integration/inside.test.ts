@@ -177,7 +177,7 @@ function containerProcesses(): string[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      return cmd.includes('wrunc-tramp') || cmd.includes('build/init.mjs');
+      return cmd.includes('wrunc-tramp') || cmd.includes('build/init.cjs');
     } catch {
       return false;
     }
