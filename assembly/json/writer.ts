@@ -45,7 +45,7 @@ export class Writer {
   }
 
   /** An ASCII literal as is (fixed words, reasons); literals come from a cache of their bytes. */
-  ascii(s: string): void {
+  @inline ascii(s: string): void {
     const n = s.length;
     const p = this.reserve(n + 8);
     const sp = changetype<usize>(s);
