@@ -57,8 +57,11 @@ function bytesOf(c: CoreExports): Uint8Array {
   return view;
 }
 
-/** The raw ABI: facts JSON bytes and config.json bytes (empty: no spec) in, result JSON bytes out. */
-export function decideRaw(factsBytes: Uint8Array, configBytes: Uint8Array | null): Uint8Array {
+/**
+ * Runs decide on the two inputs and hands `take` the result bytes while they are still in the
+ * module's memory (a view, valid only during the call), then frees them.
+ */
+function withResult<T>(factsBytes: Uint8Array, configBytes: Uint8Array | null, take: (bytes: Uint8Array) => T): T {
   const c = coreExports();
   const spec = configBytes ?? EMPTY;
   // one block for both inputs: one alloc and one free fewer per call
@@ -77,18 +80,49 @@ export function decideRaw(factsBytes: Uint8Array, configBytes: Uint8Array | null
     // memory may have grown during decide: bytesOf takes a fresh view then
     const m = bytesOf(c);
     const len = (m[res] | (m[res + 1] << 8) | (m[res + 2] << 16) | (m[res + 3] << 24)) >>> 0;
-    const out = m.slice(res + 4, res + 4 + len);
-    c.free(res);
-    return out;
+    try {
+      return take(m.subarray(res + 4, res + 4 + len));
+    } finally {
+      c.free(res);
+    }
   } finally {
     if (fp) c.free(fp);
   }
 }
 
+// Results are copied into slices of a shared pool, as Buffer.allocUnsafe does for small sizes:
+// a fresh ArrayBuffer per call (what slice() makes) costs more than the decision itself.
+const POOL = 256 * 1024;
+let pool = new Uint8Array(0);
+let poolUsed = 0;
+
+function copyOut(bytes: Uint8Array): Uint8Array {
+  const len = bytes.length;
+  if (len > POOL >>> 3) return bytes.slice();
+  if (poolUsed + len > pool.length) {
+    pool = new Uint8Array(POOL);
+    poolUsed = 0;
+  }
+  const out = pool.subarray(poolUsed, poolUsed + len);
+  out.set(bytes);
+  poolUsed += (len + 7) & ~7;
+  return out;
+}
+
+/**
+ * The raw ABI: facts JSON bytes and config.json bytes (empty: no spec) in, result JSON bytes out.
+ * The bytes are the caller's to keep; small results are views into a shared pool (byteOffset is
+ * not 0 and .buffer is larger than the result), as with Buffer.allocUnsafe.
+ */
+export function decideRaw(factsBytes: Uint8Array, configBytes: Uint8Array | null): Uint8Array {
+  return withResult(factsBytes, configBytes, copyOut);
+}
+
 /**
  * decide(facts, config.json bytes). A null config means "no spec given" (commands like state or
- * kill): decisions are computed and plan is null.
+ * kill): decisions are computed and plan is null. The result is decoded straight from the
+ * module's memory, without a copy.
  */
 export function decide(facts: Facts, config: Uint8Array | null): Result {
-  return JSON.parse(decoder.decode(decideRaw(encoder.encode(JSON.stringify(facts)), config))) as Result;
+  return withResult(encoder.encode(JSON.stringify(facts)), config, (bytes) => JSON.parse(decoder.decode(bytes)) as Result);
 }
