@@ -172,6 +172,7 @@ export interface PlanDevice {
   type: 'c' | 'b' | 'u' | 'p';
   major: number;
   minor: number;
+  /** permission bits (0o7777); config.json may give st_mode with the type bits (podman), masked off as runc does */
   fileMode: number;
   uid: number;
   gid: number;

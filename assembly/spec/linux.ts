@@ -66,7 +66,8 @@ function checkDevice(ctx: Ctx, e: i32): bool {
   const errors = ctx.r.errors.length;
   doc.signed(e, "major", 0, U32.MAX_VALUE, 0, needsNumbers);
   doc.signed(e, "minor", 0, U32.MAX_VALUE, 0, needsNumbers);
-  doc.unsigned(e, "fileMode", 0o7777, 0o666);
+  // podman writes st_mode (type bits included, 0o20666); runc masks the type bits off (S_IFMT)
+  doc.unsigned(e, "fileMode", 0o177777, 0o666);
   doc.unsigned(e, "uid", U32.MAX_VALUE, 0);
   doc.unsigned(e, "gid", U32.MAX_VALUE, 0);
   return ok && ctx.r.errors.length == errors;
@@ -82,7 +83,7 @@ function writeDevice(ctx: Ctx, e: i32): void {
   w.key("type"); ctx.str(t.get(e, "type"));
   w.key("major"); w.i64(quiet.signed(e, "major", 0, U32.MAX_VALUE, 0));
   w.key("minor"); w.i64(quiet.signed(e, "minor", 0, U32.MAX_VALUE, 0));
-  w.key("fileMode"); w.u64(quiet.unsigned(e, "fileMode", 0o7777, 0o666));
+  w.key("fileMode"); w.u64(quiet.unsigned(e, "fileMode", 0o177777, 0o666) & 0o7777);
   w.key("uid"); w.u64(quiet.unsigned(e, "uid", U32.MAX_VALUE, 0));
   w.key("gid"); w.u64(quiet.unsigned(e, "gid", U32.MAX_VALUE, 0));
   w.endObj();

@@ -37,6 +37,16 @@ describe('spec checks', () => {
     expect(codes(decide(rootFacts(), bytes(s)))).toEqual(['spec.type /hooks/poststop/0/env/0', 'spec.type /hooks/poststop/1/env']);
   });
 
+  it('device fileMode as st_mode (podman): type bits masked off, as runc', () => {
+    const s = defaultSpec();
+    s.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o20666 }];
+    const r = decide(rootFacts(), bytes(s));
+    expect(r.errors).toEqual([]);
+    expect(r.plan!.devices.find((d) => d.path === '/dev/fuse')!.fileMode).toBe(0o666);
+    s.linux.devices[0].fileMode = 0o1000000;
+    expect(codes(decide(rootFacts(), bytes(s)))).toEqual(['spec.value /linux/devices/0/fileMode']);
+  });
+
   it('warns about unknown capabilities and drops them', () => {
     const s = defaultSpec();
     s.process.capabilities.bounding.push('CAP_BOGUS');
