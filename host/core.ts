@@ -92,7 +92,7 @@ function withResult<T>(factsBytes: Uint8Array, configBytes: Uint8Array | null, t
 
 // Results are copied into slices of a shared pool, as Buffer.allocUnsafe does for small sizes:
 // a fresh ArrayBuffer per call (what slice() makes) costs more than the decision itself.
-const POOL = 256 * 1024;
+const POOL = 64 * 1024;
 let pool = new Uint8Array(0);
 let poolUsed = 0;
 
