@@ -85,11 +85,11 @@ function runHook(hook: PlanHook, stdin: string, kind: HookKind, index: number): 
   const name = `${kind} hook ${index} (${hook.path})`;
   return new Promise((resolve, reject) => {
     // its own process group, so a timeout kills what a hook script started too
-    // the core writes null for an absent args or env (types.ts says arrays): both mean none
+    // an absent env (null) inherits the runtime's, as runc's (Go's exec with a nil Env)
     const args = hook.args ?? [];
     const child = spawn(hook.path, args.slice(1), {
       argv0: args[0] ?? hook.path,
-      env: envObject(hook.env ?? []),
+      env: hook.env === null ? process.env : envObject(hook.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const dir = join(new URL('..', import.meta.url).pathname, 'test', 'vectors');
 const COLUMNS = [
   'inUserNamespace', 'rootlessEuid', 'honorXdgRuntimeDir', 'stateRoot', 'rootlessCgroups', 'cgroupManager',
-  'cgroupFeatures', 'psSource', 'checkpointRestore', 'setgroups', 'idmapWriter', 'additionalGids',
+  'cgroupFeatures', 'deviceCgroup', 'psSource', 'checkpointRestore', 'setgroups', 'idmapWriter', 'additionalGids',
 ];
 const SPEC = { 'fixture:default': '`runc spec`', 'fixture:rootless': '`runc spec --rootless`' };
 

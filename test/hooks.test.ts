@@ -75,6 +75,17 @@ describe('runHooks', () => {
     expect(readFileSync(envOut, 'utf8')).toBe('|bar baz|unset|\n');
   });
 
+  it('inherits the runtime\'s environment when the spec gives no env (null), as runc', async () => {
+    const envOut = join(dir, 'env-inherited');
+    process.env.WRUNC_HOOK_PROBE = 'inherited';
+    try {
+      await runHooks('poststart', [hook(script(`echo "|$WRUNC_HOOK_PROBE|" > ${envOut}`), { env: null })], state);
+    } finally {
+      delete process.env.WRUNC_HOOK_PROBE;
+    }
+    expect(readFileSync(envOut, 'utf8')).toBe('|inherited|\n');
+  });
+
   it('fails with hook.failed naming the kind and index, with the last stderr line', async () => {
     const ok = hook(script('exit 0'));
     const bad = hook(script('echo "first line" >&2; echo "the real reason" >&2; exit 3'));

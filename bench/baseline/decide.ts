@@ -172,6 +172,7 @@ function decideTable(f: Facts, spec: any | undefined): Decisions {
   else rootlessCgroups = d(!f.cgroup.writable, 'probe: cgroup writability');
   const cgroupManager = f.cgroup.mode === 'none' ? 'none' : f.flags.systemdCgroup ? 'systemd' : rootlessCgroups.value ? 'rootless-fs' : 'fs';
   const cgroupFeatures = f.cgroup.writable && f.cgroup.mode !== 'none';
+  const deviceCgroup = f.cgroup.mode !== 'none' && f.cgroup.mode !== 'v2' && !inUserNamespace;
 
   const ns = spec?.linux?.namespaces;
   const newUserns = Array.isArray(ns) && ns.some((n: any) => n?.type === 'user' && !n.path);
@@ -191,6 +192,7 @@ function decideTable(f: Facts, spec: any | undefined): Decisions {
     rootlessCgroups,
     cgroupManager: d(cgroupManager, 'cgroup: manager'),
     cgroupFeatures: d(cgroupFeatures, 'cgroup: writable'),
+    deviceCgroup: d(deviceCgroup, 'cgroup: device rules'),
     psSource: d(cgroupFeatures ? 'cgroup' : 'procfs', 'ps: source'),
     checkpointRestore: d(f.euid === 0 && f.criu.available, 'criu'),
     setgroups: d(setgroups, 'setgroups'),
