@@ -2,8 +2,9 @@
 // with `node -e 0` as the floor every wrunc command pays. Each row is the median of N runs
 // (default 10) of whole processes, wrunc, runc and the floor interleaved run by run so that a
 // change of load on the machine hits all alike; memory is the peak RSS of the largest process
-// (GNU time's %M). "beyond floor" is wrunc's median minus the floor's, times the Node processes
-// the row starts (create and run also start the container's stage, a Node process of its own).
+// (GNU time's %M). "beyond" is wrunc's median minus the floors of the Node processes the row
+// starts: each wrunc process pays `node -e 0` in this environment, and create and run also start
+// the container's stage, a Node process with an empty environment (its floor: `env -i node -e 0`).
 // NODE_EXTRA_CA_CERTS makes every Node process load OpenSSL and parse the certificates before any
 // JavaScript (~30 ms here; wrunc never uses TLS); --clean-env measures without it, as a container
 // engine started by systemd would run wrunc.
@@ -31,9 +32,9 @@ interface Sample { ms: number; kib: number }
  * created container inherits wrunc's stdio, so a pipe would stay open until it exits).
  * fails: the command is expected to exit non-zero (state of an unknown container).
  */
-function measure(argv: string[], fails = false): Sample {
+function measure(argv: string[], fails = false, withEnv: NodeJS.ProcessEnv = env): Sample {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-o', MEM, '-f', '%M', ...argv], { stdio: 'ignore', env });
+  const r = spawnSync(TIME, ['-o', MEM, '-f', '%M', ...argv], { stdio: 'ignore', env: withEnv });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if ((r.status !== 0) !== fails) throw new Error(`${argv.join(' ')} exited ${r.status}: ${readFileSync(MEM, 'utf8').trim()}`);
   const lines = readFileSync(MEM, 'utf8').trim().split('\n');
@@ -80,18 +81,21 @@ try {
     const life = { ms: create.ms + start.ms + del.ms, kib: Math.max(create.kib, start.kib, del.kib) };
     return { version, state, run, create, start, delete: del, life };
   };
-  const floorCase: Case = () => ({ floor: measure([process.execPath, '-e', '0']) });
+  const floorCase: Case = () => ({
+    floor: measure([process.execPath, '-e', '0']),
+    stage: measure([process.execPath, '-e', '0'], false, {}),
+  });
 
-  const [w, r, { floor }] = bench([runtime('wrunc'), runtime('runc'), floorCase]);
-  // the rows, with how many Node processes each starts (the floor it cannot go below)
-  const rows: [string, string, number][] = [
-    ['--version', 'version', 1],
-    ['state <unknown>', 'state', 1],
-    ['run true', 'run', 2],
-    ['create', 'create', 2],
-    ['start', 'start', 1],
-    ['delete --force', 'delete', 1],
-    ['create + start + delete', 'life', 4],
+  const [w, r, { floor, stage }] = bench([runtime('wrunc'), runtime('runc'), floorCase]);
+  // the rows, with how many wrunc and stage processes each starts (the floor it cannot go below)
+  const rows: [string, string, number, number][] = [
+    ['--version', 'version', 1, 0],
+    ['state <unknown>', 'state', 1, 0],
+    ['run true', 'run', 1, 1],
+    ['create', 'create', 1, 1],
+    ['start', 'start', 1, 0],
+    ['delete --force', 'delete', 1, 0],
+    ['create + start + delete', 'life', 3, 1],
   ];
 
   const mib = (k: number) => (k / 1024).toFixed(1);
@@ -99,14 +103,15 @@ try {
   console.log(`lifecycle benchmark: medians of ${RUNS} runs, interleaved; peak RSS of the largest process`);
   if (env.NODE_EXTRA_CA_CERTS) console.log('NODE_EXTRA_CA_CERTS is set: every Node start (the floor too) loads it; --clean-env measures without');
   console.log(line(['', 'wrunc ms', 'runc ms', 'wrunc/runc', 'node starts', 'beyond', 'wrunc MiB', 'runc MiB']));
-  for (const [label, key, nodes] of rows) {
+  for (const [label, key, clis, stages] of rows) {
     const a = w[key];
     const b = r[key];
-    console.log(line([label, a.ms.toFixed(1), b.ms.toFixed(1), `${(a.ms / b.ms).toFixed(2)}x`, String(nodes),
-      (a.ms - nodes * floor.ms).toFixed(1), mib(a.kib), mib(b.kib)]));
+    console.log(line([label, a.ms.toFixed(1), b.ms.toFixed(1), `${(a.ms / b.ms).toFixed(2)}x`, String(clis + stages),
+      (a.ms - clis * floor.ms - stages * stage.ms).toFixed(1), mib(a.kib), mib(b.kib)]));
   }
   console.log(line(['node -e 0 (floor)', floor.ms.toFixed(1), '', '', '', '', mib(floor.kib), '']));
-  console.log('beyond: wrunc ms minus node starts x floor, i.e. what wrunc spends beyond Node\'s own start-up');
+  console.log(line(['env -i node -e 0 (stage)', stage.ms.toFixed(1), '', '', '', '', mib(stage.kib), '']));
+  console.log('beyond: wrunc ms minus the floors of its Node starts, i.e. what wrunc spends beyond Node\'s own start-up');
   console.log(`wrunc run true = ${(w.run.ms / floor.ms).toFixed(2)} node starts; create+start+delete = ${(w.life.ms / floor.ms).toFixed(2)} node starts`);
 } finally {
   rmSync(work, { recursive: true, force: true });
