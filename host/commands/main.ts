@@ -96,10 +96,12 @@ const FLAGS = new Set(['--debug', '--systemd-cgroup']);
 
 /**
  * The commands yargs needs for argv: only the one named when argv is plainly
- * `[global options] <command> ...`, else all of them. With only its own command yargs parses,
+ * `[global options] <command> ...`, none for a lone --version, else all of them. With only its own command yargs parses,
  * errs and helps exactly as with all, since a command's parse never looks at the others.
  */
 async function commandsFor(argv: string[]): Promise<CommandDef[]> {
+  // --version alone prints the version and nothing of any command (podman asks it on start-up)
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) return [];
   const name = commandName(argv);
   const entries = COMMANDS.filter(([n]) => name === null || n === name);
   return Promise.all(entries.map(async ([n, load]) => {
