@@ -37,6 +37,8 @@ export class Facts {
   allottedUids: IdMap = new IdMap();
   allottedGids: IdMap = new IdMap();
   criu: bool = false;
+  /** socket-activation fds the runtime got (LISTEN_FDS for this pid): passed on to the container, as runc */
+  listenFds: u64 = 0;
 
   get inUserNamespace(): bool { return !this.uidMap.isIdentity(); }
 
@@ -83,6 +85,7 @@ export function readFacts(doc: Doc): Facts {
   f.criu = doc.bool(doc.obj(0, "criu"), "available", false);
   f.command = doc.str(0, "command");
   f.containerId = doc.str(0, "containerId");
+  f.listenFds = doc.unsigned(0, "listenFds", 1024, 0);
   return f;
 }
 

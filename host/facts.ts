@@ -45,7 +45,14 @@ export function gatherFacts(req: FactRequest): Facts {
     criu: { available: NEEDS_CRIU.has(req.command) && criuPasses(euid) },
     command: req.command,
     ...(req.containerId !== undefined ? { containerId: req.containerId } : {}),
+    listenFds: listenFds(process.env),
   };
+}
+
+/** sd_listen_fds(3): the fds are ours only when LISTEN_PID names this process */
+function listenFds(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.LISTEN_FDS);
+  return env.LISTEN_PID === String(process.pid) && Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 export function pickEnv(env: NodeJS.ProcessEnv): Facts['env'] {

@@ -21,6 +21,11 @@ export interface Facts {
   command: string;
   /** extension: the container id, for the default cgroup path ("/" + id, as runc) */
   containerId?: string;
+  /**
+   * extension: how many socket-activation fds (from 3) the runtime was given — LISTEN_FDS when
+   * LISTEN_PID is its own pid [0]. create and run pass them on, as runc does.
+   */
+  listenFds?: number;
 }
 
 export interface IdRange { start: number; count: number }
@@ -200,6 +205,11 @@ export interface PlanProcess {
   ioPriority: { class: number; priority: number } | null;
   /** extension: process.scheduler for sched_setattr(2): policy SCHED_* number, flags OR of SCHED_FLAG_* */
   scheduler: { policy: number; nice: number; priority: number; flags: number; runtime: string; deadline: string; period: string } | null;
+  /**
+   * extension: socket-activation fds passed on (facts.listenFds, for create and run): the
+   * container gets them as fds 3.., before any --preserve-fds, and LISTEN_FDS/LISTEN_PID=1 in env
+   */
+  listenFds: number;
 }
 
 export interface PlanCgroup {

@@ -58,7 +58,7 @@ export function writeProcess(ctx: Ctx, required: bool): void {
   w.key("args"); ctx.strings(args);
   const env = doc.stringArray(p, "env");
   if (env >= 0) for (let e = t.first(env); e >= 0; e = t.next(e)) doc.cstr(e);
-  w.key("env"); ctx.strings(env);
+  w.key("env"); writeEnv(ctx, env);
   const cwd = doc.str(p, "cwd", true);
   if (cwd >= 0) doc.absPath(cwd);
   w.key("cwd"); ctx.strOr(cwd, "/");
@@ -76,7 +76,27 @@ export function writeProcess(ctx: Ctx, required: bool): void {
   writeRlimits(ctx, doc.arr(p, "rlimits"));
   writeIoPriority(ctx, doc.obj(p, "ioPriority"));
   writeScheduler(ctx, doc.obj(p, "scheduler"));
+  w.key("listenFds"); w.u64(listenFds(ctx));
   w.endObj();
+}
+
+/** socket activation reaches the container's init only (runc: create and run, not exec) */
+function listenFds(ctx: Ctx): u64 {
+  const f = ctx.facts;
+  return f.isCommand("create") || f.isCommand("run") ? f.listenFds : 0;
+}
+
+/** the spec's env, plus LISTEN_FDS and LISTEN_PID=1 when socket-activation fds are passed on */
+function writeEnv(ctx: Ctx, env: i32): void {
+  const n = listenFds(ctx);
+  if (n == 0) { ctx.strings(env); return; }
+  const w = ctx.w;
+  const t = ctx.doc.t;
+  w.arr();
+  if (env >= 0) for (let e = t.first(env); e >= 0; e = t.next(e)) { w.item(); ctx.str(e); }
+  w.item(); w.str("LISTEN_FDS=" + n.toString());
+  w.item(); w.str("LISTEN_PID=1");
+  w.endArr();
 }
 
 function writeUser(ctx: Ctx, p: i32): void {

@@ -28,8 +28,8 @@ export async function createContainer(ctx: Ctx, a: CreateArgs, command: 'create'
   try {
     const spawned = await spawnContainer({
       id: a.id, bundle: p.bundle.dir, stateDir: p.dir, plan: p.plan, decisions: p.decisions, mode,
-      noPivot: a.noPivot, noNewKeyring: a.noNewKeyring, preserveFds: a.preserveFds, consoleSocket: a.consoleSocket,
-      onSpawn: (x) => p.cg?.addPid(x),
+      noPivot: a.noPivot, noNewKeyring: a.noNewKeyring, preserveFds: (p.plan.process?.listenFds ?? 0) + a.preserveFds,
+      consoleSocket: a.consoleSocket, onSpawn: (x) => p.cg?.addPid(x),
     });
     pid = spawned.pid;
     const rec = recordOf(a.id, p, pid);
