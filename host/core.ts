@@ -19,7 +19,7 @@ export const CORE_ABI = 1;
  * The module sits next to the bundle (build/wrunc.mjs → build/wrunc-core.wasm); when this file
  * runs from source (vitest, host/core.ts), it is in ../build/.
  */
-function findModule(): Uint8Array {
+function findModule(): Buffer<ArrayBuffer> {
   const candidates = [new URL('./wrunc-core.wasm', import.meta.url), new URL('../build/wrunc-core.wasm', import.meta.url)];
   for (const url of candidates) {
     try {

@@ -125,6 +125,7 @@ function parseFacts(c: Checker, input: unknown): Facts | undefined {
     idmapHelpers: { newuidmap: helpers.newuidmap === true, newgidmap: helpers.newgidmap === true },
     subuid: ranges(f.subuid), subgid: ranges(f.subgid), criu: { available: o(f.criu).available === true },
     command: typeof f.command === 'string' ? f.command : '', containerId: typeof f.containerId === 'string' ? f.containerId : undefined,
+    listenFds: Number.isInteger(f.listenFds) && f.listenFds > 0 ? f.listenFds : 0,
   };
 }
 
@@ -274,7 +275,7 @@ function parseMount(c: Checker, m: Record<string, unknown>, i: number, idsIn: { 
   return { destination, source, type, flags, clearFlags, propagation, attrSet, attrClr, data: data.join(','), copyUp, index: i };
 }
 
-function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, idsIn: { uid: Ranges; gid: Ranges }): PlanProcess | null {
+function parseProcess(c: Checker, f: Facts, pr: Record<string, unknown>, dec: Decisions, idsIn: { uid: Ranges; gid: Ranges }): PlanProcess | null {
   const user = c.isObject(pr.user, '/process/user', true) ? pr.user : {};
   const uid = c.integer(user.uid, '/process/user/uid', 0, U32_MAX, true);
   const gid = c.integer(user.gid, '/process/user/gid', 0, U32_MAX, true);
@@ -291,7 +292,9 @@ function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, i
     }
   }
   const args = c.strings(pr.args, '/process/args', true);
+  const listenFds = f.command === 'create' || f.command === 'run' ? f.listenFds ?? 0 : 0;
   const env = c.strings(pr.env, '/process/env');
+  if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
   const cwd = c.string(pr.cwd, '/process/cwd', true) ?? '/';
   const caps = { bounding: 0, effective: 0, inheritable: 0, permitted: 0, ambient: 0 };
   if (c.isObject(pr.capabilities, '/process/capabilities')) {
@@ -327,7 +330,7 @@ function parseProcess(c: Checker, pr: Record<string, unknown>, dec: Decisions, i
     apparmorProfile: c.string(pr.apparmorProfile, '/process/apparmorProfile') ?? '', selinuxLabel: c.string(pr.selinuxLabel, '/process/selinuxLabel') ?? '',
     capabilities: caps, rlimits,
     // The benchmarked specs have neither; present ones are validated no further here.
-    ioPriority: null, scheduler: null,
+    ioPriority: null, scheduler: null, listenFds,
   };
 }
 
@@ -366,7 +369,7 @@ function planSpec(c: Checker, f: Facts, dec: Decisions, spec: unknown): Plan | n
   if (c.isArray(spec.mounts, '/mounts')) {
     spec.mounts.forEach((m, i) => { if (c.isObject(m, `/mounts/${i}`, true)) { const pm = parseMount(c, m, i, idsIn); if (pm) mounts.push(pm); } });
   }
-  const process = c.isObject(spec.process, '/process') ? parseProcess(c, spec.process, dec, idsIn) : null;
+  const process = c.isObject(spec.process, '/process') ? parseProcess(c, f, spec.process, dec, idsIn) : null;
   const hostname = c.string(spec.hostname, '/hostname') ?? null;
   if (hostname !== null && !namespaces.some((n) => n.type === 'uts')) {
     c.error('spec.value', '/hostname', 'hostname needs a UTS namespace of the container\'s own: add {"type": "uts"} to linux.namespaces');

@@ -4,15 +4,13 @@
 // needs the host's files (libseccomp, the kernel's capability count) comes before the join;
 // everything that needs the container's (its pty, cwd, PATH, /etc/passwd) after it.
 import { closeSync, openSync } from 'node:fs';
-import { WruncError } from '../errors.js';
 import { CLONE_FS, CLONE_NEWNS, check, setns, unshare } from '../ffi.js';
 import { compileSeccomp, type OciSeccomp } from '../seccomp.js';
 import { setupConsole } from './console.js';
-import { lookPath, prepareFds, programEnv } from './exec.js';
-import { applyIdentity, lastCapability } from './identity.js';
-import type { Launch } from './launch.js';
+import { lastCapability } from './identity.js';
+import { prepareLaunch, type Launch } from './launch.js';
 import type { ExecConfig } from './protocol.js';
-import { joinKeyring, setRlimits } from './system.js';
+import { joinKeyring } from './system.js';
 
 export async function enterContainer(cfg: ExecConfig): Promise<Launch> {
   const proc = cfg.process;
@@ -22,18 +20,7 @@ export async function enterContainer(cfg: ExecConfig): Promise<Launch> {
 
   if (proc.terminal && cfg.consoleFd !== null) setupConsole(proc, cfg.consoleFd, false);
   joinKeyring(cfg.id);
-  setRlimits(proc);
-  if (seccomp && !proc.noNewPrivileges) seccomp.load();
-  applyIdentity(proc, cfg.decisions, lastCap);
-  process.umask(proc.umask ?? 0o022);
-  try {
-    process.chdir(proc.cwd);
-  } catch (e) {
-    throw new WruncError('process.cwd', `cwd ${proc.cwd}: ${(e as Error).message}`, '/process/cwd');
-  }
-  const path = lookPath(proc);
-  prepareFds(cfg.preserveFds, cfg.syncFd);
-  return { path, process: proc, env: programEnv(proc), seccomp: seccomp && proc.noNewPrivileges ? seccomp : null, afterReady: async () => {} };
+  return prepareLaunch(proc, { decisions: cfg.decisions, lastCap, seccomp, preserveFds: cfg.preserveFds, syncFd: cfg.syncFd }, async () => {});
 }
 
 /**

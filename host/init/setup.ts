@@ -9,13 +9,13 @@ import { compileSeccomp, type OciSeccomp } from '../seccomp.js';
 import { readMessage, report } from './channel.js';
 import { setupConsole } from './console.js';
 import { setupDev } from './devices.js';
-import { lookPath, prepareFds, programEnv, waitForStart } from './exec.js';
-import { applyIdentity, lastCapability } from './identity.js';
-import type { Launch } from './launch.js';
+import { waitForStart } from './exec.js';
+import { lastCapability } from './identity.js';
+import { prepareLaunch, type Launch } from './launch.js';
 import { mountAll } from './mounts.js';
 import type { HooksDone, InitConfig } from './protocol.js';
 import { maskPaths, prepareRoot, readonlyPaths, readonlyRoot, switchRoot } from './rootfs.js';
-import { joinKeyring, setNames, setOomScoreAdj, setPersonality, setRlimits, writeSysctls } from './system.js';
+import { joinKeyring, setNames, setOomScoreAdj, setPersonality, writeSysctls } from './system.js';
 
 export async function setupContainer(cfg: InitConfig): Promise<Launch> {
   const { plan } = cfg;
@@ -43,30 +43,11 @@ export async function setupContainer(cfg: InitConfig): Promise<Launch> {
   if (!cfg.noNewKeyring) joinKeyring(cfg.id);
   setOomScoreAdj(proc);
   setPersonality(plan);
-  setRlimits(proc);
-
-  // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we have it (runc)
-  if (seccomp && !proc.noNewPrivileges) seccomp.load();
-  applyIdentity(proc, cfg.decisions, lastCap);
-  process.umask(proc.umask ?? 0o022);
-  try {
-    process.chdir(proc.cwd);
-  } catch (e) {
-    throw new WruncError('process.cwd', `cwd ${proc.cwd}: ${(e as Error).message}`, '/process/cwd');
-  }
-  const path = lookPath(proc);
-  prepareFds(cfg.preserveFds, cfg.syncFd);
-  return {
-    path,
-    process: proc,
-    env: programEnv(proc),
-    seccomp: seccomp && proc.noNewPrivileges ? seccomp : null,
-    async afterReady() {
-      waitForStart(cfg.fifoFd);
-      // as runc: inside the container, as its user, status "created"
-      await runHooks('startContainer', plan.hooks.startContainer, creatingState(plan, cfg.id, cfg.bundle, 'created', cfg.pid));
-    },
-  };
+  return prepareLaunch(proc, { decisions: cfg.decisions, lastCap, seccomp, preserveFds: cfg.preserveFds, syncFd: cfg.syncFd }, async () => {
+    waitForStart(cfg.fifoFd);
+    // as runc: inside the container, as its user, status "created"
+    await runHooks('startContainer', plan.hooks.startContainer, creatingState(plan, cfg.id, cfg.bundle, 'created', cfg.pid));
+  });
 }
 
 /**
