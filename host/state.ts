@@ -34,6 +34,8 @@ export interface ContainerRecord {
   decisions: Decisions;
   /** null when the container has no cgroup (cgroupManager "none") */
   cgroup: CgroupPaths | null;
+  /** config.json as it was at create, which exec builds on (the bundle may change meanwhile, as with runc) */
+  config: string;
 }
 
 /** runc's rule: word characters, "+", "-", "."; not "." or ".." */

@@ -11,7 +11,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const rec = (id: string, pid: number, pidStart: string): ContainerRecord => ({
   id, pid, pidStart, bundle: '/b', rootfs: '/b/rootfs', created: '2026-01-01T00:00:00.000Z', owner: 0,
-  annotations: {}, plan: {} as never, decisions: {} as never, cgroup: null,
+  annotations: {}, plan: {} as never, decisions: {} as never, cgroup: null, config: '{}',
 });
 
 describe('validateId', () => {

@@ -55,5 +55,6 @@ export function recordOf(id: string, p: Provisioned, pid: number): ContainerReco
     plan: p.plan,
     decisions: p.decisions,
     cgroup: p.paths,
+    config: Buffer.from(p.bundle.config).toString('utf8'),
   };
 }

@@ -3,7 +3,6 @@
 // the context of the container's config.json, so its errors carry JSON Pointers (/process/...)
 // and user, capabilities and rlimits come out normalized exactly as for the container's init.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { WruncError } from '../errors.js';
 import type { ContainerRecord } from '../state.js';
 import type { PlanProcess } from '../types.js';
@@ -27,22 +26,11 @@ export interface ProcessFlags {
 const CAP_SETS = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const;
 
 export function decideProcess(ctx: Ctx, rec: ContainerRecord, f: ProcessFlags): PlanProcess {
-  const config = bundleConfig(rec);
+  // config.json as it was at create: exec builds on it, whatever happened to the bundle since
+  const config = JSON.parse(rec.config);
   config.process = f.process !== undefined ? processFile(f.process) : fromFlags(config.process ?? {}, f);
   const result = decideFor(ctx, 'exec', { id: rec.id, config: Buffer.from(JSON.stringify(config)) });
   return result.plan!.process!;
-}
-
-/** the container's config.json, which the --process (or flags) replace the process of */
-function bundleConfig(rec: ContainerRecord): Record<string, any> {
-  const path = join(rec.bundle, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new WruncError('exec.no-config', `cannot read the container's ${path}: ${(e as Error).message}; exec builds on the container's config`);
-  }
-  return JSON.parse(text);
 }
 
 function processFile(path: string): unknown {

@@ -57,6 +57,19 @@ describe.skipIf(!isRoot)('wrunc exec (root)', () => {
     expect(ex([ID, 'sh', '-c', 'kill -9 $$']).status).toBe(137);
   });
 
+  it('builds on the config as it was at create, whatever happens to the bundle since', () => {
+    const path = join(bundle.path, 'config.json');
+    const saved = readFileSync(path, 'utf8');
+    writeFileSync(path, '{"broken":');
+    try {
+      const r = ex([ID, 'hostname']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('exec-test\n');
+    } finally {
+      writeFileSync(path, saved);
+    }
+  });
+
   it('takes --env, --cwd, --user and --cap; options end at the container id', () => {
     const r = ex(['--env', 'FOO=bar', '-e', 'PATH=/bin', '--cwd', '/tmp', '--user', '65534:65534', ID, 'sh', '-c', 'echo $FOO $PATH; pwd; id -u; id -g']);
     expect(r.stderr).toBe('');
