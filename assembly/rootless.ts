@@ -105,9 +105,10 @@ export function decide(f: Facts, s: SpecIds): Decisions {
   d.cgroupFeatures.yes(features, f.cgroupMode == CG_NONE ? "cgroup-none: no cgroup hierarchy is mounted"
     : features ? "cgroup-writable: the container's cgroup can be created" : "cgroup-unwritable: the container's cgroup cannot be created");
   // v1 devices.allow/devices.deny need CAP_SYS_ADMIN in the initial user namespace (runc skips
-  // them in a user namespace); v2 needs an eBPF program this runtime does not load.
+  // them in a user namespace and for rootless users); v2 needs an eBPF program this runtime does not load.
   if (f.cgroupMode == CG_NONE) d.deviceCgroup.yes(false, "cgroup-none: no cgroup hierarchy is mounted");
   else if (inNs) d.deviceCgroup.yes(false, "userns: device cgroup rules need CAP_SYS_ADMIN in the initial user namespace; devices are limited by the user namespace itself");
+  else if (f.euid != 0) d.deviceCgroup.yes(false, "euid-nonzero: device cgroup rules need CAP_SYS_ADMIN in the initial user namespace; a rootless container's devices are limited by its user namespace");
   else if (f.cgroupMode == CG_V2) d.deviceCgroup.yes(false, "cgroup-v2: device rules need an eBPF program, which this runtime does not load");
   else d.deviceCgroup.yes(true, "cgroup-v1: devices.deny and devices.allow are written");
   d.psSource.is(features ? "cgroup" : "procfs", features ? "cgroup-features: list the container's cgroup" : "no-cgroup-features: scan /proc for the container's PID namespace");

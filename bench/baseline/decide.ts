@@ -173,7 +173,7 @@ function decideTable(f: Facts, spec: any | undefined): Decisions {
   else rootlessCgroups = d(!f.cgroup.writable, 'probe: cgroup writability');
   const cgroupManager = f.cgroup.mode === 'none' ? 'none' : f.flags.systemdCgroup ? 'systemd' : rootlessCgroups.value ? 'rootless-fs' : 'fs';
   const cgroupFeatures = f.cgroup.writable && f.cgroup.mode !== 'none';
-  const deviceCgroup = f.cgroup.mode !== 'none' && f.cgroup.mode !== 'v2' && !inUserNamespace;
+  const deviceCgroup = f.cgroup.mode !== 'none' && f.cgroup.mode !== 'v2' && !inUserNamespace && !rootlessEuid;
 
   const ns = spec?.linux?.namespaces;
   const newUserns = Array.isArray(ns) && ns.some((n: any) => n?.type === 'user' && !n.path);
