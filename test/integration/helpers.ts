@@ -13,6 +13,8 @@ import { makeBundle } from '../../scripts/make-bundle.mjs';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WRUNC = join(REPO, 'bin', 'wrunc');
 export const isRoot = process.getuid?.() === 0;
+// the root-only suites skip with this reason rather than silently
+if (!isRoot) console.log('skipping root-only integration tests: they create namespaces, cgroups and mounts; run npm test as root (CI does)');
 
 export interface Run { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
