@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { WruncError } from '../errors.js';
-import { decideProcess } from '../exec/process.js';
+import { decideProcess, type ProcessFlags } from '../exec/process.js';
 import { spawnExec } from '../exec/spawn.js';
 import { writePidFile } from '../state.js';
 import { attachTerminal } from '../terminal.js';
@@ -13,20 +13,12 @@ import { loadContainer, type CommandDef } from './context.js';
 // what a terminal or a supervisor sends to `exec`, passed on to the process as runc does
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-interface ExecArgs {
+/** the process flags decideProcess takes, plus what only the command itself uses */
+interface ExecArgs extends ProcessFlags {
   id: string;
-  command: string[];
-  process?: string;
-  tty: boolean;
   consoleSocket?: string;
   detach: boolean;
   pidFile?: string;
-  cwd?: string;
-  env: string[];
-  user?: string;
-  additionalGids: number[];
-  cap: string[];
-  noNewPrivs: boolean;
   preserveFds: number;
   apparmor?: string;
   processLabel?: string;
@@ -80,9 +72,9 @@ async function execArgs(tokens: string[]): Promise<ExecArgs | null> {
     }
   });
   if (shown) return null;
-  const [id, ...command] = a._.map(String);
+  const [id, ...args] = a._.map(String);
   if (id === undefined) throw new WruncError('usage', 'exec needs a container id; see wrunc exec --help');
-  return { ...a, id, command, env: list(a.env).map(String), cap: list(a.cap).map(String), additionalGids: list(a.additionalGids).map(Number) };
+  return { ...a, id, args, env: list(a.env).map(String), cap: list(a.cap).map(String), additionalGids: list(a.additionalGids).map(Number) };
 }
 
 /** a repeatable flag's value: absent, once (the value) or repeated (an array) */
@@ -105,10 +97,7 @@ export const exec: CommandDef = {
     if (c.status === 'paused') throw new WruncError('container.paused', `container ${a.id} is paused; resume it before exec`);
     if (a.apparmor !== undefined) ctx.log.warn(`--apparmor ${a.apparmor} ignored: wrunc has no AppArmor support`);
     if (a.processLabel !== undefined) ctx.log.warn(`--process-label ${a.processLabel} ignored: wrunc has no SELinux support`);
-    const proc = decideProcess(ctx, c.rec, {
-      process: a.process, args: a.command, tty: a.tty, cwd: a.cwd, env: a.env, user: a.user,
-      additionalGids: a.additionalGids, cap: a.cap, noNewPrivs: a.noNewPrivs,
-    });
+    const proc = decideProcess(ctx, c.rec, a);
     if (proc.terminal && a.detach && a.consoleSocket === undefined) {
       throw new WruncError('usage', 'a detached exec with a terminal needs --console-socket to hand the pty master to');
     }
