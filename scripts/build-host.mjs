@@ -93,12 +93,14 @@ const common = {
   logLevel: 'warning',
 };
 
-// The CLI as CommonJS: bin/wrunc compiles it with vm.Script, the one way Node 20 takes a code
-// cache (ES modules have none before Node 22's module.enableCompileCache). import.meta.url is
-// the bundle's own URL, as it was for the ES module.
+// The CLI and the container stage as CommonJS. The CLI: bin/wrunc compiles it with vm.Script,
+// the one way Node 20 takes a code cache (ES modules have none before Node 22's
+// module.enableCompileCache). The stage: no ES module loader in every container's start-up, and
+// no code cache (it is small; V8 compiles what it runs faster than it reads a cache of all of it,
+// measured). import.meta.url is the bundle's own URL, as it was for an ES module.
 await build({
   ...common,
-  entryPoints: { wrunc: 'host/cli.ts' },
+  entryPoints: { wrunc: 'host/cli.ts', init: 'host/init/main.ts' },
   outdir: 'build',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
@@ -108,21 +110,6 @@ await build({
 });
 // The CLI as an ES module too, for whoever runs `node build/wrunc.mjs`: the same program
 writeFileSync('build/wrunc.mjs', "// wrunc's CLI as an ES module entry: the same program as bin/wrunc, through its loader\nimport '../bin/wrunc';\n");
-
-// The stage, CommonJS for the same reason as the CLI (no ES module loader in every container's
-// start-up) and with the same lazy node modules; no code cache: it is small, and V8 compiles
-// what it runs faster than it reads a cache of all of it (measured).
-await build({
-  ...common,
-  entryPoints: { init: 'host/init/main.ts' },
-  outdir: 'build',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  plugins: [...common.plugins, lazyBuiltins],
-  define: { 'import.meta.url': '__wrunc_url' },
-  banner: { js: "var __wrunc_url = require('node:url').pathToFileURL(__filename).href;" },
-});
-rmSync('build/init.mjs', { force: true });
 
 // The code cache: V8 serialises what it compiled while bin/wrunc ran a representative command
 // (the yargs parse, facts, the core's decision, reading state): `state` of a container that does
