@@ -132,6 +132,16 @@ function writeAdded(a: Added): void {
   writeFileSync(join(BASE, 'added.json'), JSON.stringify(a, null, 2));
 }
 
+/** changes the record of what setup added; it is written back even when fn fails halfway */
+function recordingAdded<T>(fn: (added: Added) => T): T {
+  const added = readAdded();
+  try {
+    return fn(added);
+  } finally {
+    writeAdded(added);
+  }
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -532,12 +542,7 @@ class RootlessEnv extends BaseEnv {
     return { USER: TEST_USER, LOGNAME: TEST_USER, HOME: u.home, XDG_RUNTIME_DIR: `/run/user/${u.uid}` };
   }
   setup(): void {
-    const added = readAdded();
-    try {
-      state.user = ensureUser(added);
-    } finally {
-      writeAdded(added);
-    }
+    state.user = recordingAdded(ensureUser);
     ensureDir(BASE, 0, 0, 0o755);
     ensureDir(this.dir, this.uid, this.gid, 0o755);
   }
@@ -602,8 +607,7 @@ class LxdEnv extends BaseEnv {
     return p === '/run' || p.startsWith('/run/') ? join(this.dir, 'run', p.slice(4)) : p;
   }
   setup(): void {
-    const added = readAdded();
-    try {
+    recordingAdded((added) => {
       addSubLine('/etc/subuid', `root:${ROOT_SUB.start}:${ROOT_SUB.count}`, added);
       addSubLine('/etc/subgid', `root:${ROOT_SUB.start}:${ROOT_SUB.count}`, added);
       ensureDir(BASE, 0, 0, 0o755);
@@ -612,9 +616,7 @@ class LxdEnv extends BaseEnv {
       ensureDir(join(this.dir, 'holder'), this.hostUid, this.hostGid, 0o755);
       if (this.name === 'userns-alice') ensureDir(join(this.dir, 'xdg'), this.hostUid, this.hostGid, 0o700);
       if (this.delegate) this.setupCgroups(added);
-    } finally {
-      writeAdded(added);
-    }
+    });
     ensureHolder(this.holder(), this.name);
   }
   /** a cgroup in every hierarchy, under this process's own, owned by the namespace's root */
@@ -647,12 +649,12 @@ class LxdEnv extends BaseEnv {
   }
   teardown(): void {
     stopHolder(this.holder());
-    const added = readAdded();
-    for (const d of [...added.cgroups].filter((c) => c.endsWith(`/wrunc-test-${this.name}`))) {
-      rmCgroupTree(d);
-      added.cgroups = added.cgroups.filter((c) => c !== d);
-    }
-    writeAdded(added);
+    recordingAdded((added) => {
+      for (const d of [...added.cgroups].filter((c) => c.endsWith(`/wrunc-test-${this.name}`))) {
+        rmCgroupTree(d);
+        added.cgroups = added.cgroups.filter((c) => c !== d);
+      }
+    });
     rmSync(this.dir, { recursive: true, force: true });
   }
   wrap(inner: string[]): string[] {
@@ -712,12 +714,7 @@ class DindEnv extends BaseEnv {
     return p === '/run' || p.startsWith('/run/') ? join(BASE, 'dind', 'run', p.slice(4)) : p;
   }
   setup(): void {
-    const added = readAdded();
-    try {
-      state.user = ensureUser(added);
-    } finally {
-      writeAdded(added);
-    }
+    state.user = recordingAdded(ensureUser);
     const u = testUser();
     const inner = USER_SUB.start + DIND_INNER_UID - 1;
     ensureDir(BASE, 0, 0, 0o755);
