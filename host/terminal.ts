@@ -5,12 +5,12 @@
 // from process.consoleSize, sends the master over the console socket with SCM_RIGHTS (payload:
 // the master's name, "/dev/ptmx", what runc sends) and makes the slave its stdio. Whoever holds
 // the master (a --console-socket receiver, or wrunc itself for `run` without one) proxies it.
-import { closeSync, constants as fsc, openSync } from 'node:fs';
+import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { WruncError } from './errors.js';
 import {
-  accept4, bind, cfmakeraw, connect, errnoText, fcntl, grantpt, ioctl, koffi, listen, posixOpenpt, ptsnameR,
+  F_GETFL, F_SETFL, O_NONBLOCK, accept4, bind, cfmakeraw, connect, errnoText, fcntl, grantpt, ioctl, koffi, listen, posixOpenpt, ptsnameR,
   recvmsg, sendmsg, socket, socketpair, tcgetattr, tcsetattr, unlockpt,
 } from './ffi.js';
 
@@ -267,6 +267,9 @@ export function proxy(master: number, io: { input?: Readable; output?: Writable 
     stopped = true;
     input.off('data', onInput);
     input.pause();
+    // what the program wrote is in the kernel's buffer already: take it before closing, or a
+    // stop that wins the race against libuv's next poll (a timer runs first) would drop it
+    drainNow(master, output);
     fromPty.destroy();
     toPty.destroy();
     finish();
@@ -278,6 +281,23 @@ export function proxy(master: number, io: { input?: Readable; output?: Writable 
   fromPty.on('end', stop);
   toPty.on('error', () => {});
   return { done, stop };
+}
+
+/** reads the master until it is empty (EAGAIN) or closed (EIO), never blocking */
+function drainNow(master: number, output: Writable): void {
+  const flags = fcntl(master, F_GETFL, 0);
+  if (flags < 0 || fcntl(master, F_SETFL, flags | O_NONBLOCK) < 0) return;
+  const buf = Buffer.allocUnsafe(65536);
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(master, buf);
+    } catch {
+      return;
+    }
+    if (n <= 0) return;
+    output.write(Buffer.from(buf.subarray(0, n)));
+  }
 }
 
 /** How long output may still drain from the master after the container's program exited. */

@@ -187,6 +187,24 @@ describe('proxy', () => {
     expect(input.isPaused()).toBe(true);
   });
 
+  it('stop() keeps what the program already wrote, even before the event loop read it', async () => {
+    const p = openPty();
+    writeSync(p.slave, 'last words\n');
+    closeSync(p.slave);
+    let seen = '';
+    const output = new Writable({
+      write(chunk, _enc, cb) {
+        seen += chunk.toString();
+        cb();
+      },
+    });
+    // as when the after-exit timer fires before libuv's next poll: no turn of the loop in between
+    const px = proxy(p.master, { input: new PassThrough(), output });
+    px.stop();
+    await px.done;
+    expect(seen).toBe('last words\r\n');
+  });
+
   it('stop() ends it early and closes the master', async () => {
     const p = openPty();
     const px = proxy(p.master, { input: new PassThrough(), output: new PassThrough() });
